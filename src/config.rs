@@ -1,0 +1,170 @@
+//! Layered settings: embedded defaults, `config/<profile>.toml`, `--config FILE`,
+//! `CLOUDTWIN_*` environment variables, then command-line overrides.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// The defaults ship inside the binary so that `cloudtwin` runs from any directory.
+const DEFAULTS: &str = include_str!("../config/default.toml");
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    pub listen: SocketAddr,
+    pub database: PathBuf,
+    pub body_limit: usize,
+    pub pool: PoolSettings,
+    pub log: LogSettings,
+    pub auth: AuthSettings,
+    pub demo: DemoSettings,
+    pub sms: SmsSettings,
+    pub registry: RegistrySettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct PoolSettings {
+    pub readers: u32,
+    pub busy_timeout_ms: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct LogSettings {
+    pub format: LogFormat,
+    pub level: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Switch {
+    On,
+    Off,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AuthSettings {
+    pub registry: Switch,
+    pub token_ttl_secs: i64,
+    pub signature_max_skew_secs: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct DemoSettings {
+    pub domain: String,
+    pub project: String,
+    pub user: String,
+    pub password: String,
+    pub access_key: String,
+    pub secret_key: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DeleteRule {
+    DenyList,
+    AllowList,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SmsSettings {
+    pub delete_rule: DeleteRule,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct RegistrySettings {
+    pub reaper_period_ms: u64,
+}
+
+/// What the command line may override; `None` leaves the layered value alone.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub config_file: Option<PathBuf>,
+    pub profile: Option<String>,
+    pub database: Option<PathBuf>,
+    pub listen: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {0}")]
+pub struct ConfigError(String);
+
+impl Settings {
+    /// Loads settings from every layer, reading the environment of this process.
+    pub fn load(overrides: &Overrides) -> Result<Self, ConfigError> {
+        Self::load_from(overrides, Path::new("config"))
+    }
+
+    pub fn load_from(overrides: &Overrides, config_dir: &Path) -> Result<Self, ConfigError> {
+        use config::{Config, Environment, File, FileFormat};
+        let mut builder = Config::builder().add_source(File::from_str(DEFAULTS, FileFormat::Toml));
+        if let Some(profile) = &overrides.profile {
+            let path = config_dir.join(format!("{profile}.toml"));
+            builder = builder.add_source(File::from(path).required(false));
+        }
+        if let Some(file) = &overrides.config_file {
+            if !file.is_file() {
+                return Err(ConfigError(format!(
+                    "config file {} does not exist",
+                    file.display()
+                )));
+            }
+            builder = builder.add_source(File::from(file.clone()).required(true));
+        }
+        builder = builder.add_source(
+            Environment::with_prefix("CLOUDTWIN")
+                .prefix_separator("_")
+                .separator("__")
+                .try_parsing(true),
+        );
+        let set = |b: config::ConfigBuilder<_>, key: &str, v: Option<String>| match v {
+            Some(v) => b.set_override(key, v),
+            None => Ok(b),
+        };
+        let builder = set(
+            builder,
+            "database",
+            overrides
+                .database
+                .as_ref()
+                .map(|p| p.to_string_lossy().into_owned()),
+        )
+        .and_then(|b| set(b, "listen", overrides.listen.clone()))
+        .map_err(|e| ConfigError(e.to_string()))?;
+        let settings: Settings = builder
+            .build()
+            .and_then(Config::try_deserialize)
+            .map_err(|e| ConfigError(e.to_string()))?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let bad = |key: &str, why: &str| Err(ConfigError(format!("{why} for key `{key}`")));
+        if self.pool.readers == 0 {
+            return bad("pool.readers", "must be at least 1");
+        }
+        if self.body_limit < 1024 {
+            return bad("body_limit", "must be at least 1024 bytes");
+        }
+        if self.auth.token_ttl_secs <= 0 {
+            return bad("auth.token_ttl_secs", "must be positive");
+        }
+        if self.auth.signature_max_skew_secs < 0 {
+            return bad("auth.signature_max_skew_secs", "must not be negative");
+        }
+        if self.registry.reaper_period_ms == 0 {
+            return bad("registry.reaper_period_ms", "must be positive");
+        }
+        if self.database.as_os_str().is_empty() {
+            return bad("database", "must not be empty");
+        }
+        Ok(())
+    }
+}

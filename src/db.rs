@@ -1,0 +1,238 @@
+//! The SQLite database: migrations, a single-connection writer pool beside a read pool,
+//! and the one helper every area uses for write transactions.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
+    SqliteSynchronous,
+};
+
+use crate::config::Settings;
+
+mod embedded {
+    refinery::embed_migrations!("migrations");
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("cannot create the directory for {path}: {source}")]
+    CreateDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot open database {path}: {source}")]
+    Open {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error("migrating {path} failed: {source}")]
+    Migrate {
+        path: PathBuf,
+        source: refinery::Error,
+    },
+    #[error("database {path}: {source}")]
+    Sqlx { path: PathBuf, source: sqlx::Error },
+    #[error("integrity check of {path} failed: {report}")]
+    Integrity { path: PathBuf, report: String },
+}
+
+/// Applies every pending migration from `migrations/` and returns the schema version.
+///
+/// refinery has no sqlx driver, so migrations run through its rusqlite driver on a
+/// short-lived synchronous connection before the async pools open. rusqlite is pinned
+/// to 0.37 so that its `libsqlite3-sys` is the same one sqlx links (only one crate may
+/// link `sqlite3`); this keeps refinery's own, well-tested runner instead of a
+/// hand-written adapter of its async traits onto sqlx.
+pub fn migrate(path: &Path) -> Result<i64, DbError> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|source| DbError::CreateDir {
+            path: path.to_owned(),
+            source,
+        })?;
+    }
+    let mut conn = rusqlite::Connection::open(path).map_err(|source| DbError::Open {
+        path: path.to_owned(),
+        source,
+    })?;
+    let open_err = |source| DbError::Open {
+        path: path.to_owned(),
+        source,
+    };
+    conn.busy_timeout(Duration::from_secs(10))
+        .map_err(open_err)?;
+    // WAL is a property of the file; setting it here means the pools never race to switch it.
+    conn.pragma_update(None, "journal_mode", "WAL")
+        .map_err(open_err)?;
+    embedded::migrations::runner()
+        .set_migration_table_name("schema_history")
+        .run(&mut conn)
+        .map_err(|source| DbError::Migrate {
+            path: path.to_owned(),
+            source,
+        })?;
+    schema_version(&conn).map_err(open_err)
+}
+
+fn schema_version(conn: &rusqlite::Connection) -> rusqlite::Result<i64> {
+    conn.query_row(
+        "SELECT COALESCE(MAX(version), 0) FROM schema_history",
+        [],
+        |row| row.get(0),
+    )
+}
+
+/// The newest migration this binary knows, to tell a migrated database from a stale one.
+pub fn expected_schema_version() -> i64 {
+    embedded::migrations::runner()
+        .get_migrations()
+        .iter()
+        .map(|m| i64::from(m.version()))
+        .max()
+        .unwrap_or(0)
+}
+
+/// Runs `PRAGMA integrity_check` and reports the schema version, without migrating.
+pub fn check(path: &Path) -> Result<i64, DbError> {
+    if !path.is_file() {
+        return Err(DbError::Integrity {
+            path: path.to_owned(),
+            report: "no such file".into(),
+        });
+    }
+    let conn =
+        rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .map_err(|source| DbError::Open {
+                path: path.to_owned(),
+                source,
+            })?;
+    let integrity = |report: String| DbError::Integrity {
+        path: path.to_owned(),
+        report,
+    };
+    let report: Vec<String> = conn
+        .prepare("PRAGMA integrity_check")
+        .and_then(|mut stmt| {
+            stmt.query_map([], |row| row.get::<_, String>(0))?
+                .collect::<Result<_, _>>()
+        })
+        .map_err(|e| integrity(e.to_string()))?;
+    if report != ["ok"] {
+        return Err(integrity(report.join("; ")));
+    }
+    schema_version(&conn).map_err(|e| integrity(format!("no schema history ({e})")))
+}
+
+/// Both pools over one database file.
+#[derive(Clone, Debug)]
+pub struct Db {
+    writer: SqlitePool,
+    reader: SqlitePool,
+    path: PathBuf,
+}
+
+impl Db {
+    /// Migrates the file, then opens the pools.
+    pub async fn open(settings: &Settings) -> Result<Self, DbError> {
+        let path = settings.database.clone();
+        let migrate_path = path.clone();
+        tokio::task::spawn_blocking(move || migrate(&migrate_path))
+            .await
+            .map_err(|e| DbError::Integrity {
+                path: path.clone(),
+                report: e.to_string(),
+            })??;
+        let sqlx_err = |source| DbError::Sqlx {
+            path: path.clone(),
+            source,
+        };
+        let options = SqliteConnectOptions::from_str("sqlite://")
+            .map_err(sqlx_err)?
+            .filename(&path)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_millis(settings.pool.busy_timeout_ms));
+        // One writer connection: writers queue in the pool rather than spinning on
+        // SQLITE_BUSY, and BEGIN IMMEDIATE (see `write`) still guards against other
+        // processes such as the `cloudtwin iam` commands.
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(options.clone())
+            .await
+            .map_err(sqlx_err)?;
+        let reader = SqlitePoolOptions::new()
+            .max_connections(settings.pool.readers)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(options.read_only(true))
+            .await
+            .map_err(sqlx_err)?;
+        Ok(Self {
+            writer,
+            reader,
+            path,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The pool for queries that only read.
+    pub fn reader(&self) -> &SqlitePool {
+        &self.reader
+    }
+
+    /// Runs `work` inside a `BEGIN IMMEDIATE` transaction on the writer connection:
+    /// committed when it returns `Ok`, rolled back when it returns `Err` or is dropped.
+    ///
+    /// IMMEDIATE takes SQLite's write lock up front, so a transaction that first reads
+    /// and then writes can never fail half-way with "database is locked".
+    pub async fn write<T, E>(
+        &self,
+        work: impl AsyncFnOnce(&mut SqliteConnection) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<sqlx::Error>,
+    {
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+        let value = work(&mut tx).await?;
+        tx.commit().await?;
+        Ok(value)
+    }
+
+    /// The current schema version as recorded by refinery.
+    pub async fn schema_version(&self) -> Result<i64, sqlx::Error> {
+        sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM schema_history")
+            .fetch_one(&self.reader)
+            .await
+    }
+
+    /// Waits for in-flight queries, then closes every connection (checkpointing the WAL).
+    pub async fn close(&self) {
+        self.writer.close().await;
+        self.reader.close().await;
+    }
+}
+
+/// True when SQLite failed because of the environment (read-only or full disk, I/O
+/// error, lock held too long) rather than because of a bug: such requests get a 503
+/// and succeed again once the file is writable.
+pub fn is_unavailable(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::Database(db) => {
+            let primary = db
+                .code()
+                .and_then(|c| c.parse::<i32>().ok())
+                .map(|c| c & 0xff);
+            // SQLITE_BUSY, SQLITE_READONLY, SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN
+            matches!(primary, Some(5 | 8 | 10 | 13 | 14))
+        }
+        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => true,
+        _ => false,
+    }
+}

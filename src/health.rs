@@ -1,0 +1,36 @@
+//! Liveness and readiness probes.
+
+use actix_web::{HttpResponse, web};
+use serde_json::json;
+
+use crate::error::ServiceError;
+use crate::startup::AppState;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/health").get(health))
+        .service(web::resource("/ready").get(ready));
+}
+
+async fn health() -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "status": "ok" }))
+}
+
+/// Ready means the database answers and carries every migration this build knows.
+async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ServiceError> {
+    let version = state
+        .db
+        .schema_version()
+        .await
+        .map_err(|e| ServiceError::Unavailable(e.to_string()))?;
+    let expected = crate::db::expected_schema_version();
+    if version < expected {
+        return Err(ServiceError::Unavailable(format!(
+            "schema version {version}, expected {expected}"
+        )));
+    }
+    Ok(HttpResponse::Ok().json(json!({
+        "status": "ready",
+        "schema_version": version,
+        "database": state.db.path().display().to_string(),
+    })))
+}

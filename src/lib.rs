@@ -1,0 +1,13 @@
+//! cloudtwin: a persistent, SQLite-backed local twin of Huawei Cloud SMS v3 and the
+//! ServiceComb v4 service registry.
+
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod health;
+pub mod iam;
+pub mod registry;
+pub mod sms;
+pub mod startup;
+pub mod telemetry;

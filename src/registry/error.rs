@@ -1,0 +1,166 @@
+//! Registry errors, rendered as Service Center renders them:
+//! `{"errorCode":"400012","errorMessage":"...","detail":"..."}` with `errorCode` a JSON
+//! string and `detail` omitted when empty.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+
+use crate::error::Rejection;
+use crate::iam::AuthError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RegistryError {
+    #[error("Invalid parameter(s)")]
+    InvalidParams(String),
+    #[error("Micro-service already exists")]
+    ServiceAlreadyExists(String),
+    #[error("Micro-service does not exist")]
+    ServiceNotExists(String),
+    #[error("Micro-service has deployed instance(s)")]
+    DeployedInstance,
+    #[error("Schema does not exist")]
+    SchemaNotExists(String),
+    #[error("Instance does not exist")]
+    InstanceNotExists(String),
+    #[error("Tag does not exist")]
+    TagNotExists(String),
+    #[error("Consumer(s) depends on this micro-service")]
+    DependedOnConsumer,
+    #[error("Micro-service version does not exist")]
+    ServiceVersionNotExists(String),
+    #[error("{0}")]
+    Auth(#[from] AuthError),
+    #[error("Not found")]
+    RouteNotFound(String),
+    #[error("Method not allowed")]
+    MethodNotAllowed(String),
+    #[error("Request body too large")]
+    TooLarge(usize),
+    #[error("Registry service is unavailable")]
+    Unavailable(String),
+    #[error("Internal server error")]
+    Internal(String),
+}
+
+impl From<Rejection> for RegistryError {
+    fn from(r: Rejection) -> Self {
+        match r {
+            Rejection::NotFound { method, path } => {
+                RegistryError::RouteNotFound(format!("no route for {method} {path}"))
+            }
+            Rejection::MethodNotAllowed { method, path } => {
+                RegistryError::MethodNotAllowed(format!("{method} is not allowed on {path}"))
+            }
+            Rejection::BadRequest(why) => RegistryError::InvalidParams(why),
+            Rejection::TooLarge { limit } => RegistryError::TooLarge(limit),
+            Rejection::Internal(why) => RegistryError::Internal(why),
+        }
+    }
+}
+
+impl From<sqlx::Error> for RegistryError {
+    fn from(e: sqlx::Error) -> Self {
+        if crate::db::is_unavailable(&e) {
+            RegistryError::Unavailable(e.to_string())
+        } else {
+            RegistryError::Internal(e.to_string())
+        }
+    }
+}
+
+impl RegistryError {
+    pub fn code(&self) -> u32 {
+        match self {
+            RegistryError::InvalidParams(_) => 400001,
+            RegistryError::ServiceAlreadyExists(_) => 400010,
+            RegistryError::ServiceNotExists(_) => 400012,
+            RegistryError::DeployedInstance => 400013,
+            RegistryError::SchemaNotExists(_) => 400016,
+            RegistryError::InstanceNotExists(_) => 400017,
+            RegistryError::TagNotExists(_) => 400018,
+            RegistryError::DependedOnConsumer => 400023,
+            RegistryError::ServiceVersionNotExists(_) => 400026,
+            RegistryError::Auth(AuthError::Unauthorized { .. }) => 401002,
+            RegistryError::Auth(AuthError::Forbidden { .. }) => 403001,
+            RegistryError::RouteNotFound(_) => 404001,
+            RegistryError::MethodNotAllowed(_) => 405001,
+            RegistryError::TooLarge(_) => 413001,
+            RegistryError::Unavailable(_) => 503011,
+            RegistryError::Internal(_) => 500003,
+        }
+    }
+
+    pub fn detail(&self) -> String {
+        match self {
+            RegistryError::InvalidParams(d)
+            | RegistryError::ServiceAlreadyExists(d)
+            | RegistryError::ServiceNotExists(d)
+            | RegistryError::SchemaNotExists(d)
+            | RegistryError::InstanceNotExists(d)
+            | RegistryError::TagNotExists(d)
+            | RegistryError::ServiceVersionNotExists(d)
+            | RegistryError::RouteNotFound(d)
+            | RegistryError::MethodNotAllowed(d) => d.clone(),
+            RegistryError::DeployedInstance => {
+                "Can not delete the service deployed instance(s).".into()
+            }
+            RegistryError::DependedOnConsumer => {
+                "Can not delete this service, other service rely it.".into()
+            }
+            RegistryError::Auth(AuthError::Forbidden { action, resource }) => {
+                format!("no permission to perform action {action} on resource {resource}")
+            }
+            RegistryError::Auth(e @ AuthError::Unauthorized { .. }) => e.to_string(),
+            RegistryError::TooLarge(limit) => format!("request body is larger than {limit} bytes"),
+            // Internal details go to the log, not to the client.
+            RegistryError::Unavailable(_) | RegistryError::Internal(_) => String::new(),
+        }
+    }
+
+    /// The per-service text of a batch reply, as Service Center words it:
+    /// `message(detail)`, or just `message` when there is no detail.
+    pub fn err_message(&self) -> String {
+        let detail = self.detail();
+        if detail.is_empty() {
+            self.to_string()
+        } else {
+            format!("{self}({detail})")
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ErrorBody {
+    error_code: String,
+    error_message: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    detail: String,
+}
+
+impl ResponseError for RegistryError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            RegistryError::Auth(e) => e.status_code(),
+            RegistryError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            other => StatusCode::from_u16((other.code() / 1000) as u16)
+                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            RegistryError::Auth(e @ AuthError::Unauthorized { .. }) => return e.gateway_response(),
+            RegistryError::Internal(e) | RegistryError::Unavailable(e) => {
+                tracing::error!(error = %e, code = self.code(), "request failed");
+            }
+            _ => {}
+        }
+        HttpResponse::build(self.status_code()).json(ErrorBody {
+            error_code: self.code().to_string(),
+            error_message: self.to_string(),
+            detail: self.detail(),
+        })
+    }
+}
