@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 
 use crate::config::{Overrides, Settings};
 use crate::db::{self, Db};
+use crate::iam;
 use crate::startup::{self, AppState};
 use crate::telemetry;
 
@@ -41,6 +42,51 @@ enum Command {
     Migrate,
     /// Run PRAGMA integrity_check on the database and print its schema version.
     Check,
+    /// Manage IAM users, keys and permissions in the database (also while serving).
+    #[command(subcommand)]
+    Iam(IamCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum IamCommand {
+    /// Create a user holding no actions (and its domain and project if missing);
+    /// an existing user gets the new password.
+    CreateUser {
+        #[arg(long)]
+        domain: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        password: String,
+        /// Project (region) name created with the domain.
+        #[arg(long, default_value = "cn-north-4")]
+        project: String,
+    },
+    /// Issue an AK/SK pair; prints {"access","secret","project_id","domain_id"} as JSON.
+    CreateKey {
+        #[arg(long)]
+        domain: String,
+        #[arg(long)]
+        user: String,
+    },
+    /// Allow an action, e.g. sms:server:batchDeleteTask, cse:microservice:* or *.
+    Grant {
+        #[arg(long)]
+        domain: String,
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        action: String,
+    },
+    /// Take an action back.
+    Revoke {
+        #[arg(long)]
+        domain: String,
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        action: String,
+    },
 }
 
 /// Parses the command line, runs the command and maps failures to exit codes:
@@ -89,22 +135,80 @@ fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         }
         Command::Serve => {
             telemetry::init(&settings.log);
-            tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()?
-                .block_on(serve(settings))
+            runtime()?.block_on(serve(settings))
         }
+        Command::Iam(cmd) => runtime()?.block_on(iam_command(cmd, settings)),
     }
 }
 
-async fn serve(settings: Settings) -> anyhow::Result<()> {
+fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+}
+
+async fn iam_command(cmd: IamCommand, settings: Settings) -> anyhow::Result<()> {
     let db = Db::open(&settings).await?;
-    let version = db.schema_version().await?;
+    let outcome = match cmd {
+        IamCommand::CreateUser {
+            domain,
+            name,
+            password,
+            project,
+        } => {
+            iam::create_user(&db, &domain, &name, &password, &project).await?;
+            eprintln!(
+                "user {name:?} in domain {domain:?} is ready (it holds no actions until granted)"
+            );
+            Ok(())
+        }
+        IamCommand::CreateKey { domain, user } => {
+            let key = iam::create_key(&db, &domain, &user).await?;
+            println!("{}", serde_json::to_string(&key)?);
+            Ok(())
+        }
+        IamCommand::Grant {
+            domain,
+            user,
+            action,
+        } => iam::grant(&db, &domain, &user, &action).await,
+        IamCommand::Revoke {
+            domain,
+            user,
+            action,
+        } => match iam::revoke(&db, &domain, &user, &action).await {
+            Ok(false) => {
+                eprintln!("{user:?} did not hold {action:?}");
+                Ok(())
+            }
+            other => other.map(|_| ()),
+        },
+    };
+    db.close().await;
+    Ok(outcome?)
+}
+
+async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let (state, demo) = AppState::open(settings).await?;
+    let version = state.db.schema_version().await?;
+    let s = &state.settings;
     println!("cloudtwin {}", env!("CARGO_PKG_VERSION"));
-    println!("  listening on  http://{}", settings.listen);
+    println!("  listening on  http://{}", s.listen);
     println!(
         "  database      {} (schema version {version})",
-        settings.database.display()
+        s.database.display()
     );
-    startup::serve(AppState { db, settings }).await
+    println!(
+        "  demo account  domain {:?}, user {:?}, password {:?}, project {:?} ({})",
+        s.demo.domain, s.demo.user, s.demo.password, s.demo.project, demo.project_id
+    );
+    println!("  demo AK/SK    {} / {}", demo.access, demo.secret);
+    println!(
+        "  registry auth {}",
+        match s.auth.registry {
+            crate::config::Switch::On => "on (token or AK/SK required on /v4)",
+            crate::config::Switch::Off => "off (tenant from X-Domain-Name)",
+        }
+    );
+    startup::serve(state).await
 }

@@ -6,13 +6,16 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use serde::Serialize;
 
+use crate::iam::{AuthError, IamError};
 use crate::registry::error::RegistryError;
 use crate::sms::error::SmsError;
 
 /// Which emulated API a path belongs to; it decides the error body format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Area {
-    /// `/v3/...`: SMS and IAM (`error_code` / `error_msg`).
+    /// `/v3/auth/...` and `/v3/projects`: IAM (Keystone's `{"error":{...}}`).
+    Iam,
+    /// The rest of `/v3/...`: SMS (`error_code` / `error_msg`).
     Sms,
     /// `/v4/...`: the ServiceComb registry (`errorCode` / `errorMessage` / `detail`).
     Registry,
@@ -22,7 +25,12 @@ pub enum Area {
 
 impl Area {
     pub fn of(path: &str) -> Self {
-        if path == "/v3" || path.starts_with("/v3/") {
+        if path.starts_with("/v3/auth/")
+            || path == "/v3/projects"
+            || path.starts_with("/v3/projects/")
+        {
+            Area::Iam
+        } else if path == "/v3" || path.starts_with("/v3/") {
             Area::Sms
         } else if path == "/v4" || path.starts_with("/v4/") {
             Area::Registry
@@ -46,10 +54,21 @@ impl Rejection {
     /// Renders the rejection in the format of the area that `req`'s path belongs to.
     pub fn render(self, req: &HttpRequest) -> actix_web::Error {
         match Area::of(req.path()) {
+            Area::Iam => IamError::from(self).into(),
             Area::Sms => SmsError::from(self).into(),
             Area::Registry => RegistryError::from(self).into(),
             Area::Service => ServiceError::from(self).into(),
         }
+    }
+}
+
+/// Renders an authentication failure in the format of the area `req`'s path belongs to.
+pub fn render_auth(req: &HttpRequest, err: AuthError) -> actix_web::Error {
+    match Area::of(req.path()) {
+        Area::Iam => IamError::from(err).into(),
+        Area::Sms => SmsError::from(err).into(),
+        Area::Registry => RegistryError::from(err).into(),
+        Area::Service => err.gateway_response_error(),
     }
 }
 
@@ -113,4 +132,10 @@ impl ResponseError for ServiceError {
             message: self.to_string(),
         })
     }
+}
+
+/// An unexpected failure outside any handler: logged, then a 500 in the path's format
+/// (through the JSON safety net in `startup`).
+pub fn internal(err: impl std::fmt::Display) -> actix_web::Error {
+    actix_web::error::ErrorInternalServerError(err.to_string())
 }

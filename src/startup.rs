@@ -10,6 +10,7 @@ use actix_web::{App, HttpRequest, HttpServer, web};
 use crate::config::Settings;
 use crate::db::Db;
 use crate::error::Rejection;
+use crate::iam::{self, KeyPair};
 use crate::{health, telemetry};
 
 /// Everything a handler may need, shared by all workers.
@@ -17,6 +18,15 @@ use crate::{health, telemetry};
 pub struct AppState {
     pub db: Db,
     pub settings: Settings,
+}
+
+impl AppState {
+    /// Opens (and migrates) the database and makes sure the demo account exists.
+    pub async fn open(settings: Settings) -> anyhow::Result<(Self, KeyPair)> {
+        let db = Db::open(&settings).await?;
+        let demo = iam::ensure_demo(&db, &settings.demo).await?;
+        Ok((Self { db, settings }, demo))
+    }
 }
 
 /// A bound, not yet awaited server: tests keep the address and the handle.
@@ -44,6 +54,12 @@ pub fn bind(state: AppState) -> std::io::Result<Running> {
             .app_data(web::QueryConfig::default().error_handler(|err, req| bad_request(&err, req)))
             .app_data(web::PathConfig::default().error_handler(|err, req| bad_request(&err, req)))
             .configure(health::routes)
+            .configure(iam::routes::public)
+            .service(
+                web::scope("/v3")
+                    .wrap(from_fn(iam::routes::authenticate))
+                    .configure(iam::routes::protected),
+            )
             .default_service(web::to(not_found))
             .wrap(ErrorHandlers::new().default_handler(json_errors_only))
             .wrap(from_fn(telemetry::request_span))

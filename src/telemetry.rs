@@ -51,6 +51,8 @@ pub async fn request_span(
         path = %req.path(),
     );
     let started = Instant::now();
+    // Middleware further in answers refusals with Ok(error response), never Err, so
+    // that every response passes here to be logged and to get its request id.
     let mut res = next.call(req).instrument(span.clone()).await?;
     let status = res.status().as_u16();
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;

@@ -1,10 +1,23 @@
 //! Identity: accounts, projects, users, access keys, tokens and permissions, and the
 //! two ways a caller proves who it is (an IAM token or an SDK-HMAC-SHA256 signature).
 
-use actix_web::HttpResponse;
+pub mod domain;
+pub mod routes;
+pub mod store;
+
+use std::future::{Ready, ready};
+
 use actix_web::http::StatusCode;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError};
 use base64::Engine;
 use serde::Serialize;
+use time::OffsetDateTime;
+
+use crate::config::DemoSettings;
+use crate::db::Db;
+use crate::error::Rejection;
+use crate::telemetry::RequestId;
+use domain::{Grants, Name};
 
 /// Why a request was refused before it reached an area's rules.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -25,11 +38,28 @@ struct GatewayBody<'a> {
 }
 
 impl AuthError {
+    pub fn unauthorized(req: &HttpRequest, reason: impl Into<String>) -> Self {
+        AuthError::Unauthorized {
+            reason: reason.into(),
+            request_id: req
+                .extensions()
+                .get::<RequestId>()
+                .map(|r| r.0.clone())
+                .unwrap_or_default(),
+        }
+    }
+
     pub fn status_code(&self) -> StatusCode {
         match self {
             AuthError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
             AuthError::Forbidden { .. } => StatusCode::FORBIDDEN,
         }
+    }
+
+    /// For paths outside both APIs, where no area format applies.
+    pub fn gateway_response_error(self) -> actix_web::Error {
+        actix_web::error::InternalError::from_response(self.to_string(), self.gateway_response())
+            .into()
     }
 
     /// The API Gateway body (`error_msg`, `error_code`, `request_id`) used for 401s.
@@ -50,4 +80,279 @@ impl AuthError {
 /// deterministic token that still lets a curious user see what was refused.
 pub fn encoded_authorization_message(action: &str, resource: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(format!("action={action};resource={resource}"))
+}
+
+/// The authenticated caller of a request, put in place by [`routes::authenticate`].
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// `None` for the registry with auth off.
+    pub user_id: Option<String>,
+    pub domain_id: Option<String>,
+    /// The domain's name: the tenant key of registry rows.
+    pub domain: String,
+    /// The project SMS resources are scoped to (token scope, `X-Project-Id`, or the
+    /// domain's first project).
+    pub project_id: Option<String>,
+    pub grants: Grants,
+}
+
+impl Caller {
+    pub fn require(&self, action: &str) -> Result<(), AuthError> {
+        if self.grants.allows(action) {
+            return Ok(());
+        }
+        let service = action.split(':').next().unwrap_or("*");
+        let resource = format!(
+            "{service}:*:{}:*",
+            self.domain_id.as_deref().unwrap_or(&self.domain)
+        );
+        Err(AuthError::Forbidden {
+            action: action.to_owned(),
+            resource,
+        })
+    }
+}
+
+impl FromRequest for Caller {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let caller = req.extensions().get::<Caller>().cloned();
+        ready(caller.ok_or_else(|| {
+            crate::error::render_auth(req, AuthError::unauthorized(req, "x-auth-token not found"))
+        }))
+    }
+}
+
+/// Errors of the IAM endpoints themselves, in Keystone's shape
+/// (`{"error":{"code":401,"message":…,"title":…}}`), which the Huawei SDK also parses.
+#[derive(Debug, thiserror::Error)]
+pub enum IamError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("The username or password is wrong.")]
+    WrongPassword,
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    MethodNotAllowed(String),
+    #[error("request body is larger than {0} bytes")]
+    TooLarge(usize),
+    #[error("{0}")]
+    Auth(#[from] AuthError),
+    #[error("service unavailable")]
+    Unavailable(String),
+    #[error("internal server error")]
+    Internal(String),
+}
+
+impl From<sqlx::Error> for IamError {
+    fn from(e: sqlx::Error) -> Self {
+        if crate::db::is_unavailable(&e) {
+            IamError::Unavailable(e.to_string())
+        } else {
+            IamError::Internal(e.to_string())
+        }
+    }
+}
+
+impl From<Rejection> for IamError {
+    fn from(r: Rejection) -> Self {
+        match r {
+            Rejection::NotFound { method, path } => {
+                IamError::NotFound(format!("no route for {method} {path}"))
+            }
+            Rejection::MethodNotAllowed { method, path } => {
+                IamError::MethodNotAllowed(format!("{method} is not allowed on {path}"))
+            }
+            Rejection::BadRequest(why) => IamError::BadRequest(format!("invalid request: {why}")),
+            Rejection::TooLarge { limit } => IamError::TooLarge(limit),
+            Rejection::Internal(why) => IamError::Internal(why),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct KeystoneError<'a> {
+    error: KeystoneErrorInner<'a>,
+}
+
+#[derive(Serialize)]
+struct KeystoneErrorInner<'a> {
+    code: u16,
+    message: String,
+    title: &'a str,
+}
+
+impl ResponseError for IamError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            IamError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            IamError::WrongPassword => StatusCode::UNAUTHORIZED,
+            IamError::NotFound(_) => StatusCode::NOT_FOUND,
+            IamError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            IamError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            IamError::Auth(e) => e.status_code(),
+            IamError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            IamError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            IamError::Auth(e @ AuthError::Unauthorized { .. }) => return e.gateway_response(),
+            IamError::Internal(e) | IamError::Unavailable(e) => {
+                tracing::error!(error = %e, "request failed");
+            }
+            _ => {}
+        }
+        let status = self.status_code();
+        HttpResponse::build(status).json(KeystoneError {
+            error: KeystoneErrorInner {
+                code: status.as_u16(),
+                message: self.to_string(),
+                title: status.canonical_reason().unwrap_or("Error"),
+            },
+        })
+    }
+}
+
+/// Failures of the `cloudtwin iam` commands and of the demo bootstrap.
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    Missing(String),
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+}
+
+/// The demo account as printed at start.
+#[derive(Debug, Clone, Serialize)]
+pub struct KeyPair {
+    pub access: String,
+    pub secret: String,
+    pub project_id: String,
+    pub domain_id: String,
+}
+
+fn now() -> i64 {
+    OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// Creates the demo domain, project, user (holding every action) and key on first start.
+/// Returns the demo key pair either way.
+pub async fn ensure_demo(db: &Db, demo: &DemoSettings) -> Result<KeyPair, AdminError> {
+    let hash = domain::hash_password(&demo.password).map_err(AdminError::Invalid)?;
+    db.write(async |conn| {
+        let now = now();
+        let fresh = store::domain_id(&mut *conn, &demo.domain).await?.is_none();
+        let domain_id = store::ensure_domain(&mut *conn, &demo.domain, now).await?;
+        let project_id = store::ensure_project(&mut *conn, &domain_id, &demo.project, now).await?;
+        if fresh {
+            let user_id =
+                store::insert_user(&mut *conn, &domain_id, &demo.user, &hash, now).await?;
+            store::grant(&mut *conn, &user_id, "*").await?;
+            store::insert_key(
+                &mut *conn,
+                &demo.access_key,
+                &demo.secret_key,
+                &user_id,
+                now,
+            )
+            .await?;
+        }
+        Ok(KeyPair {
+            access: demo.access_key.clone(),
+            secret: demo.secret_key.clone(),
+            project_id,
+            domain_id,
+        })
+    })
+    .await
+}
+
+/// Creates a user (and its domain and project if missing) holding no actions; an
+/// existing user gets the new password.
+pub async fn create_user(
+    db: &Db,
+    domain: &str,
+    name: &str,
+    password: &str,
+    project: &str,
+) -> Result<(), AdminError> {
+    let domain = Name::parse("domain", domain).map_err(AdminError::Invalid)?;
+    let name = Name::parse("user name", name).map_err(AdminError::Invalid)?;
+    let project = Name::parse("project", project).map_err(AdminError::Invalid)?;
+    if password.is_empty() {
+        return Err(AdminError::Invalid("password must not be empty".into()));
+    }
+    let hash = domain::hash_password(password).map_err(AdminError::Invalid)?;
+    db.write(async |conn| {
+        let now = now();
+        let domain_id = store::ensure_domain(&mut *conn, domain.as_str(), now).await?;
+        store::ensure_project(&mut *conn, &domain_id, project.as_str(), now).await?;
+        match store::user_id(&mut *conn, &domain_id, name.as_str()).await? {
+            Some(user_id) => store::set_password(&mut *conn, &user_id, &hash).await?,
+            None => {
+                store::insert_user(&mut *conn, &domain_id, name.as_str(), &hash, now).await?;
+            }
+        }
+        Ok(())
+    })
+    .await
+}
+
+async fn find_user(
+    conn: &mut sqlx::SqliteConnection,
+    domain: &str,
+    user: &str,
+) -> Result<(String, String), AdminError> {
+    let domain_id = store::domain_id(&mut *conn, domain)
+        .await?
+        .ok_or_else(|| AdminError::Missing(format!("no domain named {domain:?}")))?;
+    let user_id = store::user_id(&mut *conn, &domain_id, user)
+        .await?
+        .ok_or_else(|| AdminError::Missing(format!("no user {user:?} in domain {domain:?}")))?;
+    Ok((domain_id, user_id))
+}
+
+/// Issues a new AK/SK pair for a user.
+pub async fn create_key(db: &Db, domain: &str, user: &str) -> Result<KeyPair, AdminError> {
+    db.write(async |conn| {
+        let (domain_id, user_id) = find_user(&mut *conn, domain, user).await?;
+        let project_id: String = store::first_project(&mut *conn, &domain_id)
+            .await?
+            .ok_or_else(|| AdminError::Missing(format!("domain {domain:?} has no project")))?;
+        let (access, secret) = domain::new_access_key();
+        store::insert_key(&mut *conn, &access, &secret, &user_id, now()).await?;
+        Ok(KeyPair {
+            access,
+            secret,
+            project_id,
+            domain_id,
+        })
+    })
+    .await
+}
+
+pub async fn grant(db: &Db, domain: &str, user: &str, action: &str) -> Result<(), AdminError> {
+    let action = domain::parse_action(action).map_err(AdminError::Invalid)?;
+    db.write(async |conn| {
+        let (_, user_id) = find_user(&mut *conn, domain, user).await?;
+        store::grant(&mut *conn, &user_id, &action).await?;
+        Ok(())
+    })
+    .await
+}
+
+/// Returns whether the user held the action.
+pub async fn revoke(db: &Db, domain: &str, user: &str, action: &str) -> Result<bool, AdminError> {
+    db.write(async |conn| {
+        let (_, user_id) = find_user(&mut *conn, domain, user).await?;
+        Ok(store::revoke(&mut *conn, &user_id, action).await?)
+    })
+    .await
 }

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use cloudtwin::config::{Overrides, Settings};
 use cloudtwin::db::Db;
+use cloudtwin::iam::KeyPair;
 use cloudtwin::startup::{self, AppState};
 
 pub struct TestServer {
@@ -14,6 +15,8 @@ pub struct TestServer {
     pub client: reqwest::Client,
     pub settings: Settings,
     pub db: Db,
+    /// The demo user's key pair (the demo user holds every action).
+    pub demo: KeyPair,
     handle: actix_web::dev::ServerHandle,
     // Dropped last: the database file lives here.
     pub dir: tempfile::TempDir,
@@ -42,12 +45,11 @@ pub async fn spawn_with(adjust: impl FnOnce(&mut Settings)) -> TestServer {
 /// Starts a server on an existing directory (to restart on the same database file).
 pub async fn spawn_on(dir: tempfile::TempDir, settings: Settings) -> TestServer {
     cloudtwin::telemetry::init(&settings.log);
-    let db = Db::open(&settings).await.expect("database opens");
-    let running = startup::bind(AppState {
-        db: db.clone(),
-        settings: settings.clone(),
-    })
-    .expect("server binds");
+    let (state, demo) = AppState::open(settings.clone())
+        .await
+        .expect("database opens");
+    let db = state.db.clone();
+    let running = startup::bind(state).expect("server binds");
     let handle = running.server.handle();
     tokio::spawn(running.server);
     TestServer {
@@ -56,6 +58,7 @@ pub async fn spawn_on(dir: tempfile::TempDir, settings: Settings) -> TestServer 
         client: reqwest::Client::new(),
         settings,
         db,
+        demo,
         handle,
         dir,
     }
@@ -81,4 +84,105 @@ impl TestServer {
     pub fn sqlite(&self) -> rusqlite::Connection {
         rusqlite::Connection::open(self.db_path()).expect("open database file")
     }
+}
+
+/// Signs a request the way the Huawei SDK does (SDK-HMAC-SHA256 over content-type,
+/// host and x-sdk-date) with the given key pair.
+pub fn signed_with(
+    srv: &TestServer,
+    access: &str,
+    secret: &str,
+    method: reqwest::Method,
+    path_and_query: &str,
+    body: &[u8],
+) -> reqwest::RequestBuilder {
+    use cloudtwin::iam::domain::SignedRequest;
+    let (path, query) = path_and_query
+        .split_once('?')
+        .unwrap_or((path_and_query, ""));
+    let date = time::OffsetDateTime::now_utc()
+        .format(time::macros::format_description!(
+            "[year][month][day]T[hour][minute][second]Z"
+        ))
+        .expect("format date");
+    let host = srv.addr.to_string();
+    let request = SignedRequest {
+        method: method.as_str(),
+        path,
+        query,
+        headers: vec![
+            ("content-type", Some("application/json".into())),
+            ("host", Some(host.clone())),
+            ("x-sdk-date", Some(date.clone())),
+        ],
+        sdk_date: &date,
+        content_sha256: None,
+        body,
+    };
+    let signature = hex::encode(request.sign(secret).expect("sign"));
+    srv.client
+        .request(method, srv.url(path_and_query))
+        .header("Content-Type", "application/json")
+        .header("Host", host)
+        .header("X-Sdk-Date", date)
+        .header(
+            "Authorization",
+            format!(
+                "SDK-HMAC-SHA256 Access={access}, SignedHeaders=content-type;host;x-sdk-date, Signature={signature}"
+            ),
+        )
+        .body(body.to_vec())
+}
+
+/// A request signed with the demo key (which holds every action).
+pub fn signed(
+    srv: &TestServer,
+    method: reqwest::Method,
+    path_and_query: &str,
+    body: &[u8],
+) -> reqwest::RequestBuilder {
+    signed_with(
+        srv,
+        &srv.demo.access.clone(),
+        &srv.demo.secret.clone(),
+        method,
+        path_and_query,
+        body,
+    )
+}
+
+pub fn password_body(domain: &str, user: &str, password: &str) -> serde_json::Value {
+    serde_json::json!({"auth": {
+        "identity": {"methods": ["password"], "password": {"user": {
+            "name": user, "password": password, "domain": {"name": domain}}}},
+        "scope": {"project": {"name": "cn-north-4"}}}})
+}
+
+/// An IAM token for a user, via `POST /v3/auth/tokens`.
+pub async fn token_for(srv: &TestServer, domain: &str, user: &str, password: &str) -> String {
+    let res = srv
+        .client
+        .post(srv.url("/v3/auth/tokens"))
+        .json(&password_body(domain, user, password))
+        .send()
+        .await
+        .expect("token request");
+    assert_eq!(res.status(), 201, "token issued");
+    res.headers()["x-subject-token"]
+        .to_str()
+        .expect("ascii token")
+        .to_owned()
+}
+
+/// A new user with only the given actions, and a token for it.
+pub async fn user_with(srv: &TestServer, domain: &str, user: &str, actions: &[&str]) -> String {
+    cloudtwin::iam::create_user(&srv.db, domain, user, "pw-123456", "cn-north-4")
+        .await
+        .expect("create user");
+    for action in actions {
+        cloudtwin::iam::grant(&srv.db, domain, user, action)
+            .await
+            .expect("grant");
+    }
+    token_for(srv, domain, user, "pw-123456").await
 }

@@ -1,0 +1,306 @@
+//! IAM storage: every SQL statement about domains, projects, users, keys, tokens and grants.
+
+use sqlx::sqlite::{SqliteConnection, SqlitePool};
+
+use super::domain::new_id;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Principal {
+    pub user_id: String,
+    pub user_name: String,
+    pub domain_id: String,
+    pub domain_name: String,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct UserWithPassword {
+    pub user_id: String,
+    pub user_name: String,
+    pub domain_id: String,
+    pub domain_name: String,
+    pub password_hash: String,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Project {
+    pub id: String,
+    pub name: String,
+    pub domain_id: String,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct KeyOwner {
+    pub secret: String,
+    pub user_id: String,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TokenRow {
+    pub user_id: String,
+    pub project_id: Option<String>,
+    pub expires_at: i64,
+}
+
+pub async fn principal(pool: &SqlitePool, user_id: &str) -> sqlx::Result<Option<Principal>> {
+    sqlx::query_as(
+        "SELECT u.id AS user_id, u.name AS user_name, d.id AS domain_id, d.name AS domain_name
+           FROM users u JOIN domains d ON d.id = u.domain_id
+          WHERE u.id = ?",
+    )
+    .bind(user_id)
+    .fetch_optional(pool)
+    .await
+}
+
+pub async fn user_by_name(
+    pool: &SqlitePool,
+    domain_name: &str,
+    user_name: &str,
+) -> sqlx::Result<Option<UserWithPassword>> {
+    sqlx::query_as(
+        "SELECT u.id AS user_id, u.name AS user_name, d.id AS domain_id, d.name AS domain_name,
+                u.password_hash
+           FROM users u JOIN domains d ON d.id = u.domain_id
+          WHERE d.name = ? AND u.name = ?",
+    )
+    .bind(domain_name)
+    .bind(user_name)
+    .fetch_optional(pool)
+    .await
+}
+
+pub async fn actions(pool: &SqlitePool, user_id: &str) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar("SELECT action FROM user_actions WHERE user_id = ? ORDER BY action")
+        .bind(user_id)
+        .fetch_all(pool)
+        .await
+}
+
+pub async fn key_owner(pool: &SqlitePool, access: &str) -> sqlx::Result<Option<KeyOwner>> {
+    sqlx::query_as("SELECT secret, user_id FROM access_keys WHERE access = ?")
+        .bind(access)
+        .fetch_optional(pool)
+        .await
+}
+
+pub async fn token(pool: &SqlitePool, digest: &str) -> sqlx::Result<Option<TokenRow>> {
+    sqlx::query_as("SELECT user_id, project_id, expires_at FROM tokens WHERE digest = ?")
+        .bind(digest)
+        .fetch_optional(pool)
+        .await
+}
+
+/// A project of `domain_id`, by id or by name.
+pub async fn project(
+    pool: &SqlitePool,
+    domain_id: &str,
+    id: Option<&str>,
+    name: Option<&str>,
+) -> sqlx::Result<Option<Project>> {
+    sqlx::query_as(
+        "SELECT id, name, domain_id FROM projects
+          WHERE domain_id = ?1 AND (?2 IS NULL OR id = ?2) AND (?3 IS NULL OR name = ?3)
+          ORDER BY created_at, rowid LIMIT 1",
+    )
+    .bind(domain_id)
+    .bind(id)
+    .bind(name)
+    .fetch_optional(pool)
+    .await
+}
+
+pub async fn projects(
+    pool: &SqlitePool,
+    domain_id: &str,
+    name: Option<&str>,
+) -> sqlx::Result<Vec<Project>> {
+    sqlx::query_as(
+        "SELECT id, name, domain_id FROM projects
+          WHERE domain_id = ?1 AND (?2 IS NULL OR name = ?2)
+          ORDER BY created_at, rowid",
+    )
+    .bind(domain_id)
+    .bind(name)
+    .fetch_all(pool)
+    .await
+}
+
+pub async fn insert_token(
+    conn: &mut SqliteConnection,
+    digest: &str,
+    user_id: &str,
+    project_id: Option<&str>,
+    issued_at: i64,
+    expires_at: i64,
+) -> sqlx::Result<()> {
+    // Expired tokens are dropped here, on the rare write path, instead of by a timer.
+    sqlx::query("DELETE FROM tokens WHERE expires_at < ?")
+        .bind(issued_at)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
+        "INSERT INTO tokens (digest, user_id, project_id, issued_at, expires_at)
+         VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(digest)
+    .bind(user_id)
+    .bind(project_id)
+    .bind(issued_at)
+    .bind(expires_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn domain_id(conn: &mut SqliteConnection, name: &str) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar("SELECT id FROM domains WHERE name = ?")
+        .bind(name)
+        .fetch_optional(conn)
+        .await
+}
+
+/// The id of the domain called `name`, created if missing.
+pub async fn ensure_domain(
+    conn: &mut SqliteConnection,
+    name: &str,
+    now: i64,
+) -> sqlx::Result<String> {
+    if let Some(id) = domain_id(&mut *conn, name).await? {
+        return Ok(id);
+    }
+    let id = new_id();
+    sqlx::query("INSERT INTO domains (id, name, created_at) VALUES (?, ?, ?)")
+        .bind(&id)
+        .bind(name)
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(id)
+}
+
+/// The id of project `name` in the domain, created if missing.
+pub async fn ensure_project(
+    conn: &mut SqliteConnection,
+    domain_id: &str,
+    name: &str,
+    now: i64,
+) -> sqlx::Result<String> {
+    let existing: Option<String> =
+        sqlx::query_scalar("SELECT id FROM projects WHERE domain_id = ? AND name = ?")
+            .bind(domain_id)
+            .bind(name)
+            .fetch_optional(&mut *conn)
+            .await?;
+    if let Some(id) = existing {
+        return Ok(id);
+    }
+    let id = new_id();
+    sqlx::query("INSERT INTO projects (id, domain_id, name, created_at) VALUES (?, ?, ?, ?)")
+        .bind(&id)
+        .bind(domain_id)
+        .bind(name)
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(id)
+}
+
+pub async fn user_id(
+    conn: &mut SqliteConnection,
+    domain_id: &str,
+    name: &str,
+) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar("SELECT id FROM users WHERE domain_id = ? AND name = ?")
+        .bind(domain_id)
+        .bind(name)
+        .fetch_optional(conn)
+        .await
+}
+
+pub async fn insert_user(
+    conn: &mut SqliteConnection,
+    domain_id: &str,
+    name: &str,
+    password_hash: &str,
+    now: i64,
+) -> sqlx::Result<String> {
+    let id = new_id();
+    sqlx::query(
+        "INSERT INTO users (id, domain_id, name, password_hash, created_at) VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(&id)
+    .bind(domain_id)
+    .bind(name)
+    .bind(password_hash)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(id)
+}
+
+pub async fn set_password(
+    conn: &mut SqliteConnection,
+    user_id: &str,
+    password_hash: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
+        .bind(password_hash)
+        .bind(user_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn insert_key(
+    conn: &mut SqliteConnection,
+    access: &str,
+    secret: &str,
+    user_id: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO access_keys (access, secret, user_id, created_at) VALUES (?, ?, ?, ?)",
+    )
+    .bind(access)
+    .bind(secret)
+    .bind(user_id)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn grant(conn: &mut SqliteConnection, user_id: &str, action: &str) -> sqlx::Result<()> {
+    sqlx::query("INSERT OR IGNORE INTO user_actions (user_id, action) VALUES (?, ?)")
+        .bind(user_id)
+        .bind(action)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Returns whether the user held the action.
+pub async fn revoke(
+    conn: &mut SqliteConnection,
+    user_id: &str,
+    action: &str,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query("DELETE FROM user_actions WHERE user_id = ? AND action = ?")
+        .bind(user_id)
+        .bind(action)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+pub async fn first_project(
+    conn: &mut SqliteConnection,
+    domain_id: &str,
+) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar(
+        "SELECT id FROM projects WHERE domain_id = ? ORDER BY created_at, rowid LIMIT 1",
+    )
+    .bind(domain_id)
+    .fetch_optional(conn)
+    .await
+}

@@ -1,0 +1,333 @@
+//! Identity end to end: tokens, AK/SK signatures, 401 bodies, the admin CLI.
+
+mod common;
+
+use reqwest::Method;
+use serde_json::Value;
+
+async fn assert_gateway_401(res: reqwest::Response, reason: &str) {
+    assert_eq!(res.status(), 401);
+    let request_id = res.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error_code"], "APIGW.0301");
+    assert_eq!(body["request_id"], request_id.as_str());
+    let msg = body["error_msg"].as_str().unwrap();
+    assert!(
+        msg.starts_with("Incorrect IAM authentication information"),
+        "{msg}"
+    );
+    assert!(msg.contains(reason), "{msg} should mention {reason}");
+}
+
+#[tokio::test]
+async fn token_is_issued_in_the_header_and_used() {
+    let srv = common::spawn().await;
+    let res = srv
+        .client
+        .post(srv.url("/v3/auth/tokens"))
+        .json(&common::password_body("demo", "demo", "demo-password"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let token = res.headers()["x-subject-token"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(token.starts_with("MII"));
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["token"]["user"]["name"], "demo");
+    assert_eq!(body["token"]["project"]["name"], "cn-north-4");
+    assert_eq!(body["token"]["project"]["id"], srv.demo.project_id.as_str());
+    assert!(body["token"]["expires_at"].as_str().unwrap().ends_with('Z'));
+
+    let res = srv
+        .client
+        .get(srv.url("/v3/projects?name=cn-north-4"))
+        .header("X-Auth-Token", &token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["projects"][0]["id"], srv.demo.project_id.as_str());
+
+    // Only a digest is stored: the table does not hold the token itself.
+    let stored: i64 = srv
+        .sqlite()
+        .query_row(
+            "SELECT COUNT(*) FROM tokens WHERE digest = ?",
+            [&token],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(stored, 0);
+}
+
+#[tokio::test]
+async fn wrong_password_and_unknown_user_are_refused() {
+    let srv = common::spawn().await;
+    for (domain, user, password) in [
+        ("demo", "demo", "wrong"),
+        ("demo", "nobody", "demo-password"),
+        ("nodomain", "demo", "demo-password"),
+    ] {
+        let res = srv
+            .client
+            .post(srv.url("/v3/auth/tokens"))
+            .json(&common::password_body(domain, user, password))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 401);
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["error"]["code"], 401);
+        assert_eq!(
+            body["error"]["message"],
+            "The username or password is wrong."
+        );
+    }
+}
+
+#[tokio::test]
+async fn token_expires() {
+    let srv = common::spawn_with(|s| s.auth.token_ttl_secs = 1).await;
+    let token = common::token_for(&srv, "demo", "demo", "demo-password").await;
+    let ok = srv
+        .client
+        .get(srv.url("/v3/projects"))
+        .header("X-Auth-Token", &token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let res = srv
+        .client
+        .get(srv.url("/v3/projects"))
+        .header("X-Auth-Token", &token)
+        .send()
+        .await
+        .unwrap();
+    assert_gateway_401(res, "token expires").await;
+}
+
+#[tokio::test]
+async fn missing_unknown_and_malformed_credentials_get_the_gateway_401() {
+    let srv = common::spawn().await;
+    let res = srv
+        .client
+        .get(srv.url("/v3/projects"))
+        .send()
+        .await
+        .unwrap();
+    assert_gateway_401(res, "x-auth-token not found").await;
+
+    let res = srv
+        .client
+        .get(srv.url("/v3/projects"))
+        .header("X-Auth-Token", "MIInot-a-token")
+        .send()
+        .await
+        .unwrap();
+    assert_gateway_401(res, "decrypt token fail").await;
+
+    for authorization in [
+        "Basic dXNlcjpwYXNz",
+        "SDK-HMAC-SHA256 garbage",
+        "SDK-HMAC-SHA256 Access=X, SignedHeaders=host, Signature=00",
+    ] {
+        let res = srv
+            .client
+            .get(srv.url("/v3/projects"))
+            .header("Authorization", authorization)
+            .header("X-Sdk-Date", "20261123T051338Z")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 401, "{authorization}");
+    }
+}
+
+#[tokio::test]
+async fn signature_is_verified_and_tampering_refused() {
+    let srv = common::spawn().await;
+    let res = common::signed(&srv, Method::GET, "/v3/projects?name=cn-north-4", b"")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+
+    // Signed for one query, sent with another.
+    let req = common::signed(&srv, Method::GET, "/v3/projects?name=cn-north-4", b"")
+        .build()
+        .unwrap();
+    let mut tampered = req.try_clone().unwrap();
+    tampered.url_mut().set_query(Some("name=other-region"));
+    let res = srv.client.execute(tampered).await.unwrap();
+    assert_gateway_401(res, "verify aksk signature fail").await;
+
+    // A wrong secret.
+    let res = common::signed_with(
+        &srv,
+        &srv.demo.access,
+        "not-the-secret",
+        Method::GET,
+        "/v3/projects",
+        b"",
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_gateway_401(res, "verify aksk signature fail").await;
+
+    // An unknown access key.
+    let res = common::signed_with(&srv, "NOSUCHKEY", "x", Method::GET, "/v3/projects", b"")
+        .send()
+        .await
+        .unwrap();
+    assert_gateway_401(res, "access key is unknown").await;
+}
+
+#[tokio::test]
+async fn stale_sdk_date_is_refused() {
+    let srv = common::spawn().await;
+    let mut req = common::signed(&srv, Method::GET, "/v3/projects", b"")
+        .build()
+        .unwrap();
+    req.headers_mut()
+        .insert("X-Sdk-Date", "20200101T000000Z".parse().unwrap());
+    let res = srv.client.execute(req).await.unwrap();
+    assert_gateway_401(res, "too far").await;
+}
+
+#[tokio::test]
+async fn malformed_json_is_a_json_400_and_oversized_a_json_413() {
+    let srv = common::spawn_with(|s| s.body_limit = 2048).await;
+    let res = srv
+        .client
+        .post(srv.url("/v3/auth/tokens"))
+        .header("Content-Type", "application/json")
+        .body("{\"auth\": ")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["code"], 400);
+
+    let res = srv
+        .client
+        .post(srv.url("/v3/auth/tokens"))
+        .header("Content-Type", "application/json")
+        .body(format!("{{\"pad\": \"{}\"}}", "x".repeat(4096)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 413);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["code"], 413);
+}
+
+#[tokio::test]
+async fn a_new_user_sees_only_its_own_domains_projects() {
+    let srv = common::spawn().await;
+    let token = common::user_with(&srv, "acme", "alice", &[]).await;
+    let res = srv
+        .client
+        .get(srv.url("/v3/projects"))
+        .header("X-Auth-Token", &token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    let projects = body["projects"].as_array().unwrap();
+    assert_eq!(projects.len(), 1);
+    assert_ne!(projects[0]["id"], srv.demo.project_id.as_str());
+}
+
+fn cloudtwin(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_cloudtwin"))
+        .args(args)
+        .args(["--database", "t.db"])
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn admin_cli_creates_users_keys_and_grants() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = cloudtwin(
+        dir.path(),
+        &[
+            "iam",
+            "create-user",
+            "--domain",
+            "qa",
+            "--name",
+            "bob",
+            "--password",
+            "s3cret",
+        ],
+    );
+    assert!(out.status.success(), "{out:?}");
+    let out = cloudtwin(
+        dir.path(),
+        &["iam", "create-key", "--domain", "qa", "--user", "bob"],
+    );
+    assert!(out.status.success(), "{out:?}");
+    let key: Value = serde_json::from_slice(&out.stdout).unwrap();
+    for field in ["access", "secret", "project_id", "domain_id"] {
+        assert!(
+            key[field].as_str().is_some_and(|v| !v.is_empty()),
+            "{field}"
+        );
+    }
+    let out = cloudtwin(
+        dir.path(),
+        &[
+            "iam",
+            "grant",
+            "--domain",
+            "qa",
+            "--user",
+            "bob",
+            "--action",
+            "sms:server:*",
+        ],
+    );
+    assert!(out.status.success(), "{out:?}");
+    let db = rusqlite::Connection::open(dir.path().join("t.db")).unwrap();
+    let (action, hash): (String, String) = db
+        .query_row(
+            "SELECT a.action, u.password_hash FROM user_actions a JOIN users u ON u.id = a.user_id WHERE u.name = 'bob'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(action, "sms:server:*");
+    assert!(hash.starts_with("$argon2") && !hash.contains("s3cret"));
+
+    let out = cloudtwin(
+        dir.path(),
+        &[
+            "iam",
+            "revoke",
+            "--domain",
+            "qa",
+            "--user",
+            "bob",
+            "--action",
+            "sms:server:*",
+        ],
+    );
+    assert!(out.status.success(), "{out:?}");
+    let out = cloudtwin(
+        dir.path(),
+        &["iam", "create-key", "--domain", "qa", "--user", "nobody"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nobody"));
+}
