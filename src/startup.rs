@@ -11,7 +11,7 @@ use crate::config::Settings;
 use crate::db::Db;
 use crate::error::Rejection;
 use crate::iam::{self, KeyPair};
-use crate::{health, telemetry};
+use crate::{health, sms, telemetry};
 
 /// Everything a handler may need, shared by all workers.
 #[derive(Clone)]
@@ -58,8 +58,10 @@ pub fn bind(state: AppState) -> std::io::Result<Running> {
             .service(
                 web::scope("/v3")
                     .wrap(from_fn(iam::routes::authenticate))
-                    .configure(iam::routes::protected),
+                    .configure(iam::routes::protected)
+                    .configure(sms::routes::routes),
             )
+            .service(web::scope("/_cloudtwin/sms").configure(sms::routes::admin_routes))
             .default_service(web::to(not_found))
             .wrap(ErrorHandlers::new().default_handler(json_errors_only))
             .wrap(from_fn(telemetry::request_span))

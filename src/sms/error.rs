@@ -27,6 +27,8 @@ pub enum SmsError {
     IllegalTransition { code: &'static str, msg: String },
     #[error("source server does not exist")]
     SourceMissing { id: String },
+    #[error("{msg}")]
+    Conflict { msg: String, param: &'static str },
     #[error("{0}")]
     Auth(#[from] AuthError),
     #[error("the API does not exist or has not been published in the environment")]
@@ -81,6 +83,7 @@ impl SmsError {
             SmsError::NotDeletable { .. } => "SMS.2015",
             SmsError::IllegalTransition { code, .. } => code,
             SmsError::SourceMissing { .. } => "SMS.2216",
+            SmsError::Conflict { .. } => "SMS.1003",
             SmsError::Auth(AuthError::Forbidden { .. }) => "SMS.9004",
             SmsError::Auth(AuthError::Unauthorized { .. }) => "APIGW.0301",
             SmsError::RouteNotFound => "APIGW.0101",
@@ -97,6 +100,7 @@ impl SmsError {
             SmsError::NotFound { ids, .. } => ids.clone(),
             SmsError::NotDeletable { blocked } => blocked.clone(),
             SmsError::SourceMissing { id } => vec![id.clone()],
+            SmsError::Conflict { param, .. } => vec![(*param).to_owned()],
             _ => Vec::new(),
         }
     }
@@ -132,7 +136,8 @@ impl ResponseError for SmsError {
             SmsError::InvalidParam { .. }
             | SmsError::NotDeletable { .. }
             | SmsError::IllegalTransition { .. }
-            | SmsError::SourceMissing { .. } => StatusCode::BAD_REQUEST,
+            | SmsError::SourceMissing { .. }
+            | SmsError::Conflict { .. } => StatusCode::BAD_REQUEST,
             SmsError::NotFound { .. } | SmsError::RouteNotFound => StatusCode::NOT_FOUND,
             SmsError::Auth(e) => e.status_code(),
             SmsError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,

@@ -1,1 +1,6 @@
+//! Huawei Cloud SMS v3: source servers and migration tasks.
+
+pub mod domain;
 pub mod error;
+pub mod routes;
+pub mod store;
