@@ -1,6 +1,7 @@
 //! Building the actix application and running the server until a shutdown signal.
 
 use std::net::{SocketAddr, TcpListener};
+use std::time::Duration;
 
 use actix_web::dev::{Server, ServiceResponse};
 use actix_web::error::{JsonPayloadError, PayloadError};
@@ -11,7 +12,7 @@ use crate::config::Settings;
 use crate::db::Db;
 use crate::error::Rejection;
 use crate::iam::{self, KeyPair};
-use crate::{health, sms, telemetry};
+use crate::{health, registry, sms, telemetry};
 
 /// Everything a handler may need, shared by all workers.
 #[derive(Clone)]
@@ -40,6 +41,11 @@ pub fn bind(state: AppState) -> std::io::Result<Running> {
     let listener = TcpListener::bind(state.settings.listen)?;
     let addr = listener.local_addr()?;
     let limit = state.settings.body_limit;
+    // The reaper lives as long as the runtime that binds the server.
+    registry::start_reaper(
+        state.db.clone(),
+        Duration::from_millis(state.settings.registry.reaper_period_ms),
+    );
     let data = web::Data::new(state);
     let server = HttpServer::new(move || {
         App::new()
@@ -60,6 +66,11 @@ pub fn bind(state: AppState) -> std::io::Result<Running> {
                     .wrap(from_fn(iam::routes::authenticate))
                     .configure(iam::routes::protected)
                     .configure(sms::routes::routes),
+            )
+            .service(
+                web::scope("/v4/{project_id}/registry")
+                    .wrap(from_fn(iam::routes::authenticate))
+                    .configure(registry::routes::routes),
             )
             .service(web::scope("/_cloudtwin/sms").configure(sms::routes::admin_routes))
             .default_service(web::to(not_found))

@@ -29,7 +29,7 @@ pub enum RegistryError {
     DependedOnConsumer,
     #[error("Micro-service version does not exist")]
     ServiceVersionNotExists(String),
-    #[error("{0}")]
+    #[error("{}", auth_message(.0))]
     Auth(#[from] AuthError),
     #[error("Not found")]
     RouteNotFound(String),
@@ -41,6 +41,13 @@ pub enum RegistryError {
     Unavailable(String),
     #[error("Internal server error")]
     Internal(String),
+}
+
+fn auth_message(err: &AuthError) -> &'static str {
+    match err {
+        AuthError::Unauthorized { .. } => "Request unauthorized",
+        AuthError::Forbidden { .. } => "Forbidden",
+    }
 }
 
 impl From<Rejection> for RegistryError {

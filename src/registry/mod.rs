@@ -1,1 +1,29 @@
+//! The ServiceComb Service Center v4 registry: microservices, instances with heartbeat
+//! leases, dependencies, schemas and tags, under `/v4/{project_id}/registry`.
+
+pub mod domain;
 pub mod error;
+pub mod routes;
+pub mod store;
+
+use std::time::Duration;
+
+use crate::db::Db;
+
+/// Removes expired instances every `period`, each round in its own short write
+/// transaction. Reads already hide expired instances, so the reaper only keeps the
+/// table small; a failed round is logged and retried at the next tick.
+pub fn start_reaper(db: Db, period: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(period);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            match store::reap_expired(&db).await {
+                Ok(0) => {}
+                Ok(removed) => tracing::debug!(removed, "reaped expired registry instances"),
+                Err(e) => tracing::warn!(error = %e, detail = ?e, "registry reaper round failed"),
+            }
+        }
+    })
+}
