@@ -1,0 +1,125 @@
+//! The official Huawei Cloud Python SDK (`huaweicloudsdksms`) against a real server:
+//! its AK/SK signatures are accepted, tampering is refused, and its exceptions carry
+//! the status, error code, message and request id cloudtwin sent.
+//!
+//! The SDK is installed into a venv under the target directory on first use (PyPI is
+//! reachable from developer machines and CI); it is pinned to the version the
+//! reference was checked against.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+const SDK_VERSION: &str = "3.1.219";
+
+fn venv_python() -> &'static Path {
+    static PYTHON: OnceLock<PathBuf> = OnceLock::new();
+    PYTHON.get_or_init(|| {
+        let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("sdk-venv-{SDK_VERSION}"));
+        let python = venv.join("bin/python");
+        if !venv.join(".installed").exists() {
+            let status = Command::new("python3")
+                .args(["-m", "venv"])
+                .arg(&venv)
+                .status()
+                .expect("python3 is needed for the SDK tests");
+            assert!(status.success(), "creating the venv failed");
+            let status = Command::new(&python)
+                .args([
+                    "-m",
+                    "pip",
+                    "install",
+                    "--quiet",
+                    "--disable-pip-version-check",
+                ])
+                .arg(format!("huaweicloudsdksms=={SDK_VERSION}"))
+                .arg(format!("huaweicloudsdkcore=={SDK_VERSION}"))
+                .status()
+                .expect("pip runs");
+            assert!(status.success(), "installing huaweicloudsdksms failed");
+            std::fs::write(venv.join(".installed"), SDK_VERSION).expect("mark venv");
+        }
+        python
+    })
+}
+
+#[tokio::test]
+async fn official_sdk_drives_the_task_lifecycle() {
+    let python = venv_python();
+    let srv = common::spawn().await;
+    cloudtwin::iam::create_user(&srv.db, "demo", "limited", "pw-123456", "cn-north-4")
+        .await
+        .unwrap();
+    cloudtwin::iam::grant(&srv.db, "demo", "limited", "sms:server:list*")
+        .await
+        .unwrap();
+    let limited = cloudtwin::iam::create_key(&srv.db, "demo", "limited")
+        .await
+        .unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sdk/sms_flow.py");
+    let out = tokio::process::Command::new(python)
+        .arg(script)
+        .env("CLOUDTWIN_URL", &srv.base)
+        .env("CLOUD_AK", &srv.demo.access)
+        .env("CLOUD_SK", &srv.demo.secret)
+        .env("LIMITED_AK", &limited.access)
+        .env("LIMITED_SK", &limited.secret)
+        // The SDK writes an application id under $HOME and must never reach a proxy.
+        .env("HOME", home.path())
+        .env("NO_PROXY", "127.0.0.1")
+        .env_remove("HTTP_PROXY")
+        .env_remove("HTTPS_PROXY")
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "SDK script failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+
+    assert_eq!(r["after_start"], "RUNNING");
+    let refused = &r["refused"];
+    assert_eq!(refused["status"], 400);
+    assert_eq!(refused["error_code"], "SMS.2015");
+    assert!(
+        refused["request_id"]
+            .as_str()
+            .is_some_and(|id| id.len() == 32)
+    );
+    assert!(
+        refused["error_msg"]
+            .as_str()
+            .unwrap()
+            .contains("cannot be deleted")
+    );
+
+    assert_eq!(r["listed"]["count"], 1);
+    assert_eq!(r["listed"]["states"][0], "ABORT");
+
+    for mode in ["body", "query", "path", "header"] {
+        let t = &r[format!("tampered_{mode}")];
+        assert_eq!(t["status"], 401, "tampered {mode}: {t}");
+        assert_eq!(t["error_code"], "APIGW.0301", "tampered {mode}");
+    }
+    assert_eq!(r["wrong_secret"]["status"], 401);
+
+    let forbidden = &r["forbidden"];
+    assert_eq!(forbidden["status"], 403);
+    assert_eq!(forbidden["error_code"], "SMS.9004");
+    assert!(
+        forbidden["encoded_auth_msg"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty())
+    );
+
+    assert_eq!(r["after_delete"], 0);
+    assert_eq!(r["unknown"]["status"], 404);
+    assert_eq!(r["unknown"]["error_code"], "SMS.1002");
+}
