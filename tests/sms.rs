@@ -358,10 +358,16 @@ async fn mixed_batches_delete_nothing() {
 #[tokio::test]
 async fn bad_bodies_get_sms_errors() {
     let sms = Sms::start().await;
-    for body in [json!({"ids": "t-1"}), json!({"ids": [1, 2]}), json!([1])] {
+    for (body, param) in [
+        (json!({"ids": "t-1"}), "ids"),
+        (json!({"ids": [1, 2]}), "ids[0]"),
+        (json!({"ids": ["a", null]}), "ids[1]"),
+        (json!([1]), "ids"),
+    ] {
         let (status, err) = sms.call(Method::POST, "/v3/tasks/delete", Some(body)).await;
         assert_eq!(status, 400);
         assert_eq!(err["error_code"], "SMS.1001");
+        assert_eq!(err["error_param"][0], param);
     }
     let res = sms
         .srv

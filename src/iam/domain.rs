@@ -81,6 +81,12 @@ pub fn hash_password(password: &str) -> Result<String, String> {
         .map_err(|e| e.to_string())
 }
 
+/// A hash no password matches, checked against when the user does not exist.
+pub fn dummy_password_hash() -> &'static str {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY.get_or_init(|| hash_password(&new_id()).unwrap_or_default())
+}
+
 pub fn password_matches(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
         .map(|parsed| {
@@ -166,6 +172,13 @@ impl SignatureHeader {
         {
             return Err("malformed SignedHeaders");
         }
+        // The SDK always signs host and x-sdk-date; without them a signature could be
+        // replayed against another host or at another time.
+        for required in ["host", "x-sdk-date"] {
+            if !signed_headers.iter().any(|h| h == required) {
+                return Err("SignedHeaders must include host and x-sdk-date");
+            }
+        }
         let signature = signature
             .and_then(|s| hex::decode(s).ok())
             .filter(|s| s.len() == 32)
@@ -188,7 +201,6 @@ pub struct SignedRequest<'a> {
     /// Values of the signed headers, in the order of `SignedHeaders`; `None` when absent.
     pub headers: Vec<(&'a str, Option<String>)>,
     pub sdk_date: &'a str,
-    pub content_sha256: Option<&'a str>,
     pub body: &'a [u8],
 }
 
@@ -230,12 +242,21 @@ impl SignedRequest<'_> {
             headers.push('\n');
             names.push(*name);
         }
-        let payload = if self.body.is_empty() {
-            hex::encode(Sha256::digest(b""))
-        } else if let Some(declared) = self.content_sha256 {
-            declared.to_owned()
-        } else {
-            hex::encode(Sha256::digest(self.body))
+        let body_hash = hex::encode(Sha256::digest(self.body));
+        // The SDK sends X-Sdk-Content-Sha256 only as a signed header; a declared hash is
+        // honoured only when it is signed and (unless UNSIGNED-PAYLOAD) matches the body,
+        // so that a captured signature cannot carry a different body.
+        let declared = self
+            .headers
+            .iter()
+            .find(|(name, _)| *name == "x-sdk-content-sha256")
+            .and_then(|(_, value)| value.as_deref());
+        let payload = match declared {
+            Some("UNSIGNED-PAYLOAD") if !self.body.is_empty() => "UNSIGNED-PAYLOAD".to_owned(),
+            Some(d) if !d.eq_ignore_ascii_case(&body_hash) && !self.body.is_empty() => {
+                return Err("x-sdk-content-sha256 does not match the body");
+            }
+            _ => body_hash,
         };
         Ok(format!(
             "{}\n{uri}\n{query}\n{headers}\n{}\n{payload}",
@@ -308,7 +329,6 @@ mod tests {
                 ("x-sdk-date", Some("20261123T051338Z".into())),
             ],
             sdk_date: "20261123T051338Z",
-            content_sha256: None,
             body,
         }
     }
@@ -351,7 +371,6 @@ mod tests {
             query: "name=my%20task%2Fx&limit=10&state=READY&offset=0",
             headers: vec![],
             sdk_date: "20261123T051338Z",
-            content_sha256: None,
             body: b"",
         };
         let canonical = req.canonical_request().unwrap();
@@ -363,6 +382,17 @@ mod tests {
             lines.last().unwrap(),
             &"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
         );
+    }
+
+    #[test]
+    fn a_declared_payload_hash_must_match_the_body() {
+        let body = br#"{"ids": ["t-1", "t-2"]}"#;
+        let mut req = recorded_delete_tasks(body, "/v3/tasks/delete");
+        let good = hex::encode(Sha256::digest(body));
+        req.headers.push(("x-sdk-content-sha256", Some(good)));
+        assert!(req.canonical_request().is_ok());
+        req.headers[4].1 = Some(hex::encode(Sha256::digest(b"another body")));
+        assert!(req.canonical_request().is_err());
     }
 
     #[test]
@@ -388,6 +418,7 @@ mod tests {
             "SDK-HMAC-SHA256 Access=A, SignedHeaders=host, Signature=zz",
             "SDK-HMAC-SHA256 Access=A, SignedHeaders=Host, Signature=47615aca0cd8be7b7f20281ea214da6bbdfa0dc9ab882f09af273888db247fa2",
             "SDK-HMAC-SHA256 Access=A, Signature=47615aca0cd8be7b7f20281ea214da6bbdfa0dc9ab882f09af273888db247fa2",
+            "SDK-HMAC-SHA256 Access=A, SignedHeaders=x-sdk-date, Signature=47615aca0cd8be7b7f20281ea214da6bbdfa0dc9ab882f09af273888db247fa2",
         ] {
             assert!(SignatureHeader::parse(bad).is_err(), "{bad:?}");
         }

@@ -93,8 +93,18 @@ async fn issue_token(
     })?;
     let pool = state.db.reader();
     let found = store::user_by_name(pool, &domain_name, &user.name).await?;
+    // Argon2 takes tens of milliseconds: run it off the actix worker, and also for an
+    // unknown user so that response time does not tell which user names exist.
+    let hash = found.as_ref().map_or_else(
+        || domain::dummy_password_hash().to_owned(),
+        |u| u.password_hash.clone(),
+    );
+    let password = user.password;
+    let matches = web::block(move || domain::password_matches(&password, &hash))
+        .await
+        .map_err(|e| IamError::Internal(e.to_string()))?;
     let found = match found {
-        Some(u) if domain::password_matches(&user.password, &u.password_hash) => u,
+        Some(u) if matches => u,
         _ => return Err(IamError::WrongPassword),
     };
     let project = match auth.scope {
@@ -281,6 +291,15 @@ async fn identify(req: &mut ServiceRequest, state: &AppState) -> Result<Caller, 
     let pool = state.db.reader();
     let (user_id, token_project) = if let Some(authorization) = header(req, "authorization") {
         let parsed = SignatureHeader::parse(&authorization).map_err(|why| refuse(req, why))?;
+        // A repeated signed header would be checked in one copy and used in another.
+        let repeated = ["authorization", "x-sdk-date"]
+            .iter()
+            .copied()
+            .chain(parsed.signed_headers.iter().map(String::as_str))
+            .any(|h| req.headers().get_all(h).count() > 1);
+        if repeated {
+            return Err(refuse(req, "a signed header is repeated"));
+        }
         let sdk_date =
             header(req, "x-sdk-date").ok_or_else(|| refuse(req, "missing X-Sdk-Date"))?;
         domain::check_sdk_date(
@@ -307,10 +326,6 @@ async fn identify(req: &mut ServiceRequest, state: &AppState) -> Result<Caller, 
                 .map(|h| (h.as_str(), header(req, h)))
                 .collect(),
             sdk_date: &sdk_date,
-            content_sha256: req
-                .headers()
-                .get("x-sdk-content-sha256")
-                .and_then(|v| v.to_str().ok()),
             body: &body,
         };
         let verdict = signed.verify(&owner.secret, &parsed.signature);

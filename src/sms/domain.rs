@@ -169,8 +169,16 @@ pub struct BatchIds(Vec<String>);
 impl BatchIds {
     pub const MAX: usize = 50;
 
-    pub fn parse(ids: Option<Vec<String>>, max_len: usize) -> Result<Self, SmsError> {
-        let ids = ids.ok_or_else(|| SmsError::invalid("ids", "ids is required"))?;
+    /// Takes the raw JSON so that a wrong type is reported against `ids` or `ids[i]`
+    /// rather than as an unparsable body.
+    pub fn parse(ids: Option<serde_json::Value>, max_len: usize) -> Result<Self, SmsError> {
+        let ids = match ids {
+            None | Some(serde_json::Value::Null) => {
+                return Err(SmsError::invalid("ids", "ids is required"));
+            }
+            Some(serde_json::Value::Array(items)) => items,
+            Some(_) => return Err(SmsError::invalid("ids", "ids must be an array of strings")),
+        };
         if ids.is_empty() || ids.len() > Self::MAX {
             return Err(SmsError::invalid(
                 "ids",
@@ -184,6 +192,12 @@ impl BatchIds {
         let mut seen = HashSet::new();
         let mut unique = Vec::with_capacity(ids.len());
         for (i, id) in ids.into_iter().enumerate() {
+            let serde_json::Value::String(id) = id else {
+                return Err(SmsError::invalid(
+                    &format!("ids[{i}]"),
+                    "each id must be a string",
+                ));
+            };
             if id.is_empty() || id.chars().count() > max_len {
                 return Err(SmsError::invalid(
                     &format!("ids[{i}]"),
@@ -195,6 +209,12 @@ impl BatchIds {
             }
         }
         Ok(Self(unique))
+    }
+
+    /// A single id from a URL path, checked like a batch of one.
+    pub fn single(id: String, max_len: usize) -> Result<Self, SmsError> {
+        path_id(&id, max_len)?;
+        Ok(Self(vec![id]))
     }
 
     pub fn as_slice(&self) -> &[String] {
@@ -312,8 +332,21 @@ pub struct Transition {
 /// The state machine of a task. The real service passes through intermediate states
 /// (ABORTING, cutovering…) driven by its agent; the twin lands on the settled state at
 /// once, and tests that need the intermediate ones set them through the admin routes.
-pub fn transition(op: Operation, task: TaskState) -> Result<Transition, SmsError> {
+///
+/// Every operation but `stop` needs the source's agent connected: the real service
+/// cannot drive a server it cannot reach.
+pub fn transition(
+    op: Operation,
+    task: TaskState,
+    source_connected: bool,
+) -> Result<Transition, SmsError> {
     use TaskState::*;
+    if !source_connected && op != Operation::Stop {
+        return Err(SmsError::IllegalTransition {
+            code: "SMS.1042",
+            msg: "the source server's agent is not connected to SMS".into(),
+        });
+    }
     let illegal = |code: &'static str, allowed: &str| SmsError::IllegalTransition {
         code,
         msg: format!("the task is {task}; this operation needs a task that is {allowed}"),
@@ -354,99 +387,6 @@ pub fn transition(op: Operation, task: TaskState) -> Result<Transition, SmsError
                 "MIGRATE_SUCCESS, SYNC_SUCCESS or SYNCING",
             )),
         },
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn deny_list_blocks_exactly_the_running_states_while_connected() {
-        let running = [
-            "initialize",
-            "stopping",
-            "deleting",
-            "cloning",
-            "replicate",
-            "syncing",
-            "cutovering",
-            "skipping",
-            "clearing",
-            "premiging",
-        ];
-        for state in SourceState::ALL {
-            let expected = running.contains(&state.as_str());
-            assert_eq!(
-                blocks_delete(DeleteRule::DenyList, *state, true),
-                expected,
-                "{state}"
-            );
-            assert!(
-                !blocks_delete(DeleteRule::DenyList, *state, false),
-                "{state}"
-            );
-        }
-    }
-
-    #[test]
-    fn allow_list_differs_only_on_the_documented_states() {
-        let differ = [
-            "cleared",
-            "clearfailed",
-            "premigready",
-            "premiged",
-            "premigfailed",
-        ];
-        for state in SourceState::ALL {
-            let deny = blocks_delete(DeleteRule::DenyList, *state, true);
-            let allow = blocks_delete(DeleteRule::AllowList, *state, true);
-            assert_eq!(deny != allow, differ.contains(&state.as_str()), "{state}");
-            assert!(!blocks_delete(DeleteRule::AllowList, *state, false));
-        }
-    }
-
-    #[test]
-    fn states_parse_in_any_case() {
-        assert_eq!(
-            SourceState::parse("REPLICATE"),
-            Some(SourceState::Replicate)
-        );
-        assert_eq!(SourceState::parse("init"), Some(SourceState::Initialize));
-        assert_eq!(SourceState::parse("bogus"), None);
-        assert_eq!(TaskState::parse("ready"), Some(TaskState::Ready));
-    }
-
-    #[test]
-    fn batch_ids_bounds_and_duplicates() {
-        let ids = |n: usize| Some((0..n).map(|i| i.to_string()).collect::<Vec<_>>());
-        assert!(BatchIds::parse(ids(1), 255).is_ok());
-        assert!(BatchIds::parse(ids(50), 255).is_ok());
-        assert!(BatchIds::parse(ids(51), 255).is_err());
-        assert!(BatchIds::parse(ids(0), 255).is_err());
-        assert!(BatchIds::parse(None, 255).is_err());
-        assert!(BatchIds::parse(Some(vec!["a".repeat(255)]), 255).is_ok());
-        assert!(BatchIds::parse(Some(vec!["a".repeat(256)]), 255).is_err());
-        assert!(BatchIds::parse(Some(vec![String::new()]), 255).is_err());
-        let dup = BatchIds::parse(Some(vec!["b".into(), "a".into(), "b".into()]), 255).unwrap();
-        assert_eq!(dup.as_slice(), ["b", "a"]);
-    }
-
-    #[test]
-    fn illegal_transitions_are_refused() {
-        assert_eq!(
-            transition(Operation::Start, TaskState::Ready).unwrap().task,
-            TaskState::Running
-        );
-        assert_eq!(
-            transition(Operation::Stop, TaskState::Running)
-                .unwrap()
-                .source,
-            SourceState::Stopped
-        );
-        assert!(transition(Operation::Stop, TaskState::Ready).is_err());
-        assert!(transition(Operation::Start, TaskState::Running).is_err());
-        assert!(transition(Operation::Sync, TaskState::Ready).is_err());
     }
 }
 
@@ -727,5 +667,109 @@ impl TaskPatch {
                 .map(|t| target_server(Some(t)))
                 .transpose()?,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deny_list_blocks_exactly_the_running_states_while_connected() {
+        let running = [
+            "initialize",
+            "stopping",
+            "deleting",
+            "cloning",
+            "replicate",
+            "syncing",
+            "cutovering",
+            "skipping",
+            "clearing",
+            "premiging",
+        ];
+        for state in SourceState::ALL {
+            let expected = running.contains(&state.as_str());
+            assert_eq!(
+                blocks_delete(DeleteRule::DenyList, *state, true),
+                expected,
+                "{state}"
+            );
+            assert!(
+                !blocks_delete(DeleteRule::DenyList, *state, false),
+                "{state}"
+            );
+        }
+    }
+
+    #[test]
+    fn allow_list_differs_only_on_the_documented_states() {
+        let differ = [
+            "cleared",
+            "clearfailed",
+            "premigready",
+            "premiged",
+            "premigfailed",
+        ];
+        for state in SourceState::ALL {
+            let deny = blocks_delete(DeleteRule::DenyList, *state, true);
+            let allow = blocks_delete(DeleteRule::AllowList, *state, true);
+            assert_eq!(deny != allow, differ.contains(&state.as_str()), "{state}");
+            assert!(!blocks_delete(DeleteRule::AllowList, *state, false));
+        }
+    }
+
+    #[test]
+    fn states_parse_in_any_case() {
+        assert_eq!(
+            SourceState::parse("REPLICATE"),
+            Some(SourceState::Replicate)
+        );
+        assert_eq!(SourceState::parse("init"), Some(SourceState::Initialize));
+        assert_eq!(SourceState::parse("bogus"), None);
+        assert_eq!(TaskState::parse("ready"), Some(TaskState::Ready));
+    }
+
+    #[test]
+    fn batch_ids_bounds_and_duplicates() {
+        let ids = |n: usize| {
+            Some(serde_json::json!(
+                (0..n).map(|i| i.to_string()).collect::<Vec<_>>()
+            ))
+        };
+        assert!(BatchIds::parse(ids(1), 255).is_ok());
+        assert!(BatchIds::parse(ids(50), 255).is_ok());
+        assert!(BatchIds::parse(ids(51), 255).is_err());
+        assert!(BatchIds::parse(ids(0), 255).is_err());
+        assert!(BatchIds::parse(None, 255).is_err());
+        let one = |id: String| Some(serde_json::json!([id]));
+        assert!(BatchIds::parse(one("a".repeat(255)), 255).is_ok());
+        assert!(BatchIds::parse(one("a".repeat(256)), 255).is_err());
+        assert!(BatchIds::parse(one(String::new()), 255).is_err());
+        assert!(BatchIds::parse(Some(serde_json::json!("a")), 255).is_err());
+        assert!(BatchIds::parse(Some(serde_json::json!(["a", 1])), 255).is_err());
+        let dup = BatchIds::parse(Some(serde_json::json!(["b", "a", "b"])), 255).unwrap();
+        assert_eq!(dup.as_slice(), ["b", "a"]);
+    }
+
+    #[test]
+    fn illegal_transitions_are_refused() {
+        assert_eq!(
+            transition(Operation::Start, TaskState::Ready, true)
+                .unwrap()
+                .task,
+            TaskState::Running
+        );
+        assert_eq!(
+            transition(Operation::Stop, TaskState::Running, true)
+                .unwrap()
+                .source,
+            SourceState::Stopped
+        );
+        assert!(transition(Operation::Stop, TaskState::Ready, true).is_err());
+        assert!(transition(Operation::Start, TaskState::Running, true).is_err());
+        assert!(transition(Operation::Sync, TaskState::Ready, true).is_err());
+        assert!(transition(Operation::Start, TaskState::Ready, false).is_err());
+        assert!(transition(Operation::Stop, TaskState::Running, false).is_ok());
     }
 }

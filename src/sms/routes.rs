@@ -60,7 +60,7 @@ fn empty_ok() -> HttpResponse {
 
 #[derive(Deserialize)]
 struct IdsBody {
-    ids: Option<Vec<String>>,
+    ids: Option<Value>,
 }
 
 async fn delete_tasks(
@@ -85,7 +85,7 @@ async fn delete_task(
     id: web::Path<String>,
 ) -> Result<HttpResponse, SmsError> {
     caller.require("sms:server:deleteTask")?;
-    let ids = BatchIds::parse(Some(vec![id.into_inner()]), domain::TASK_ID_MAX)?;
+    let ids = BatchIds::single(id.into_inner(), domain::TASK_ID_MAX)?;
     let project = project(&caller)?;
     let rule = state.settings.sms.delete_rule;
     state
@@ -117,7 +117,7 @@ async fn delete_source(
     id: web::Path<String>,
 ) -> Result<HttpResponse, SmsError> {
     caller.require("sms:server:deleteServer")?;
-    let ids = BatchIds::parse(Some(vec![id.into_inner()]), domain::SOURCE_ID_MAX)?;
+    let ids = BatchIds::single(id.into_inner(), domain::SOURCE_ID_MAX)?;
     let project = project(&caller)?;
     let rule = state.settings.sms.delete_rule;
     state

@@ -90,6 +90,8 @@ pub async fn list_sources(
     f: &SourceFilter,
     page: Page,
 ) -> sqlx::Result<(i64, Vec<SourceRow>)> {
+    // One read transaction: count and page come from the same snapshot.
+    let mut tx = pool.begin().await?;
     let count_sql = format!("SELECT COUNT(*) FROM source_servers s {SOURCE_WHERE}");
     let count: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql))
         .bind(project)
@@ -100,7 +102,7 @@ pub async fn list_sources(
         .bind(f.connected)
         .bind(&f.migproject)
         .bind(&f.enterprise_project_id)
-        .fetch_one(pool)
+        .fetch_one(&mut *tx)
         .await?;
     let list_sql = format!(
         "{SOURCE_SELECT} {SOURCE_WHERE} ORDER BY s.add_date DESC, s.id LIMIT ?9 OFFSET ?10"
@@ -116,8 +118,9 @@ pub async fn list_sources(
         .bind(&f.enterprise_project_id)
         .bind(page.limit)
         .bind(page.offset)
-        .fetch_all(pool)
+        .fetch_all(&mut *tx)
         .await?;
+    tx.commit().await?;
     Ok((count, rows))
 }
 
@@ -181,7 +184,7 @@ pub async fn update_source(
     id: &str,
     name: Option<&str>,
     migproject: Option<&str>,
-) -> sqlx::Result<bool> {
+) -> Result<bool, SmsError> {
     let done = sqlx::query(
         "UPDATE source_servers SET name = COALESCE(?3, name), migproject = COALESCE(?4, migproject)
           WHERE project_id = ?1 AND id = ?2",
@@ -191,7 +194,15 @@ pub async fn update_source(
     .bind(name)
     .bind(migproject)
     .execute(conn)
-    .await?;
+    .await
+    .map_err(|e| match &e {
+        // The agent's identity is ip + name: a rename must not collide with another agent.
+        sqlx::Error::Database(db) if db.is_unique_violation() => SmsError::Conflict {
+            msg: "another source server in the project has this ip and name".into(),
+            param: "name",
+        },
+        _ => SmsError::from(e),
+    })?;
     Ok(done.rows_affected() > 0)
 }
 
@@ -361,6 +372,8 @@ pub async fn list_tasks(
     f: &TaskFilter,
     page: Page,
 ) -> sqlx::Result<(i64, Vec<TaskRow>)> {
+    // One read transaction: count and page come from the same snapshot.
+    let mut tx = pool.begin().await?;
     let count_sql = format!("SELECT COUNT(*) FROM tasks t {TASK_WHERE}");
     let count: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql))
         .bind(project)
@@ -369,7 +382,7 @@ pub async fn list_tasks(
         .bind(&f.state)
         .bind(&f.source_server_id)
         .bind(&f.enterprise_project_id)
-        .fetch_one(pool)
+        .fetch_one(&mut *tx)
         .await?;
     let list_sql =
         format!("{TASK_SELECT} {TASK_WHERE} ORDER BY t.create_date DESC, t.id LIMIT ?7 OFFSET ?8");
@@ -382,8 +395,9 @@ pub async fn list_tasks(
         .bind(&f.enterprise_project_id)
         .bind(page.limit)
         .bind(page.offset)
-        .fetch_all(pool)
+        .fetch_all(&mut *tx)
         .await?;
+    tx.commit().await?;
     Ok((count, rows))
 }
 
@@ -500,19 +514,22 @@ pub async fn apply_operation(
     id: &str,
     op: Operation,
 ) -> Result<(), SmsError> {
-    let current: Option<(String, String)> =
-        sqlx::query_as("SELECT state, source_server_id FROM tasks WHERE project_id = ? AND id = ?")
-            .bind(project)
-            .bind(id)
-            .fetch_optional(&mut *conn)
-            .await?;
-    let (state, source_id) = current.ok_or_else(|| SmsError::NotFound {
+    let current: Option<(String, String, bool)> = sqlx::query_as(
+        "SELECT t.state, t.source_server_id, s.connected
+           FROM tasks t JOIN source_servers s ON s.id = t.source_server_id
+          WHERE t.project_id = ? AND t.id = ?",
+    )
+    .bind(project)
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let (state, source_id, connected) = current.ok_or_else(|| SmsError::NotFound {
         what: "migration task",
         ids: vec![id.to_owned()],
     })?;
     let state = TaskState::parse(&state)
         .ok_or_else(|| SmsError::Internal(format!("task {id} has unknown state {state}")))?;
-    let next = domain::transition(op, state)?;
+    let next = domain::transition(op, state, connected)?;
     let now = now_ms();
     let starts = matches!(op, Operation::Start | Operation::Restart);
     let finishes = matches!(op, Operation::Cutover);

@@ -116,7 +116,6 @@ pub fn signed_with(
             ("x-sdk-date", Some(date.clone())),
         ],
         sdk_date: &date,
-        content_sha256: None,
         body,
     };
     let signature = hex::encode(request.sign(secret).expect("sign"));
