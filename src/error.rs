@@ -81,6 +81,22 @@ pub enum ServiceError {
     Unavailable(String),
 }
 
+impl ServiceError {
+    /// A database failure on cloudtwin's own routes: 503 when the file is unwritable or
+    /// locked (it passes), 500 otherwise; the detail goes to the log, not the client.
+    pub fn from_db(err: sqlx::Error) -> Self {
+        tracing::error!(error = %err, "database failure");
+        if crate::db::is_unavailable(&err) {
+            ServiceError::Unavailable("the database is not available".into())
+        } else {
+            ServiceError::Rejected(
+                "internal server error".into(),
+                StatusCode::INTERNAL_SERVER_ERROR,
+            )
+        }
+    }
+}
+
 impl From<Rejection> for ServiceError {
     fn from(r: Rejection) -> Self {
         match r {

@@ -21,7 +21,7 @@ async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ServiceError>
         .db
         .schema_version()
         .await
-        .map_err(|e| ServiceError::Unavailable(e.to_string()))?;
+        .map_err(ServiceError::from_db)?;
     let expected = crate::db::expected_schema_version();
     if version < expected {
         return Err(ServiceError::Unavailable(format!(

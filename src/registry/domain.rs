@@ -852,10 +852,19 @@ pub struct InstanceRef {
 }
 
 /// The items of a batch heartbeat: at least one, duplicates dropped.
+/// The most instances one batch heartbeat may renew: all of them share one write
+/// transaction on the single writer connection, which every other write waits for.
+pub const MAX_BATCH_HEARTBEATS: usize = 1000;
+
 pub fn parse_heartbeat_set(items: Option<Vec<InstanceRef>>) -> Result<Vec<InstanceRef>> {
     let items = items.unwrap_or_default();
     if items.is_empty() {
         return Err(invalid("Request format invalid."));
+    }
+    if items.len() > MAX_BATCH_HEARTBEATS {
+        return Err(invalid(format!(
+            "at most {MAX_BATCH_HEARTBEATS} instances per batch heartbeat"
+        )));
     }
     let mut seen = HashSet::new();
     Ok(items

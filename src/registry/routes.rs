@@ -503,25 +503,14 @@ async fn delete_services(
     let body = body.into_inner();
     let force = domain::parse_force(query.force.as_deref())? || body.force.unwrap_or(false);
     let ids = ServiceIds::parse(body.service_ids)?;
-    let mut services = Vec::new();
-    for id in ids.iter() {
-        let err_message = match store::delete_service(&state.db, &tenant, id, force).await {
-            Ok(()) => None,
-            Err(e) => {
-                if matches!(
-                    e,
-                    RegistryError::Internal(_) | RegistryError::Unavailable(_)
-                ) {
-                    tracing::error!(error = ?e, service_id = id.as_str(), "batch delete failed");
-                }
-                Some(e.err_message())
-            }
-        };
-        services.push(DeletedService {
+    let outcomes = store::delete_services(&state.db, &tenant, &ids, force).await;
+    let services: Vec<DeletedService> = outcomes
+        .iter()
+        .map(|(id, err)| DeletedService {
             service_id: id.as_str(),
-            err_message,
-        });
-    }
+            err_message: err.as_ref().map(RegistryError::err_message),
+        })
+        .collect();
     Ok(HttpResponse::Ok().json(json!({ "services": services })))
 }
 

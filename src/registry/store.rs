@@ -7,7 +7,8 @@ use sqlx::SqliteConnection;
 
 use super::domain::{
     Dependency, DependencyMode, Environment, FindQuery, InstanceId, InstanceStatus, NewInstance,
-    NewService, ProviderName, Schema, SchemaId, ServiceId, ServiceKey, Tenant, Version, now_ms,
+    NewService, ProviderName, Schema, SchemaId, ServiceId, ServiceIds, ServiceKey, Tenant, Version,
+    now_ms,
 };
 use super::error::RegistryError;
 use crate::db::Db;
@@ -317,6 +318,26 @@ pub async fn set_service_properties(
         Ok(())
     })
     .await
+}
+
+/// Deletes each service of a batch on its own, in request order, and returns every
+/// id with the reason it was refused, if it was. One service's failure never touches
+/// another's transaction.
+pub async fn delete_services(
+    db: &Db,
+    tenant: &Tenant,
+    ids: &ServiceIds,
+    force: bool,
+) -> Vec<(ServiceId, Option<RegistryError>)> {
+    let mut outcomes = Vec::new();
+    for id in ids.iter() {
+        let outcome = delete_service(db, tenant, id, force).await.err();
+        if let Some(e @ (RegistryError::Internal(_) | RegistryError::Unavailable(_))) = &outcome {
+            tracing::error!(error = ?e, service_id = id.as_str(), "batch delete failed");
+        }
+        outcomes.push((id.clone(), outcome));
+    }
+    outcomes
 }
 
 /// Deletes one service in its own transaction, refusing as Service Center does: not

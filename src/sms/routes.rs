@@ -448,10 +448,6 @@ fn missing(what: &str, id: &str) -> ServiceError {
     )
 }
 
-fn service_err(e: sqlx::Error) -> ServiceError {
-    ServiceError::Unavailable(e.to_string())
-}
-
 /// `PUT /_cloudtwin/sms/sources/{id}` `{"state": "replicate", "connected": true}`.
 async fn admin_source(
     state: web::Data<AppState>,
@@ -468,7 +464,7 @@ async fn admin_source(
         .db
         .write(async |conn| store::force_source_state(conn, &id, new_state, body.connected).await)
         .await
-        .map_err(service_err)?;
+        .map_err(ServiceError::from_db)?;
     if !found {
         return Err(missing("source server", &id));
     }
@@ -492,7 +488,7 @@ async fn admin_task(
         .db
         .write(async |conn| store::force_task_state(conn, &id, new_state).await)
         .await
-        .map_err(service_err)?;
+        .map_err(ServiceError::from_db)?;
     if !found {
         return Err(missing("migration task", &id));
     }
