@@ -11,11 +11,25 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/ready").get(ready));
 }
 
+#[utoipa::path(
+    get,
+    path = "/health",
+    tag = "cloudtwin",
+    operation_id = "cloudtwin_health",
+    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+)]
 async fn health() -> HttpResponse {
     HttpResponse::Ok().json(json!({ "status": "ok" }))
 }
 
 /// Ready means the database answers and carries every migration this build knows.
+#[utoipa::path(
+    get,
+    path = "/ready",
+    tag = "cloudtwin",
+    operation_id = "cloudtwin_ready",
+    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+)]
 async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ServiceError> {
     let version = state
         .db
@@ -34,3 +48,8 @@ async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ServiceError>
         "database": state.db.path().display().to_string(),
     })))
 }
+
+/// The probes in the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(health, ready))]
+pub struct Api;

@@ -7,6 +7,7 @@ pub mod db;
 pub mod error;
 pub mod health;
 pub mod iam;
+pub mod openapi;
 pub mod registry;
 pub mod sms;
 pub mod startup;

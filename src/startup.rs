@@ -60,6 +60,7 @@ pub fn bind(state: AppState) -> std::io::Result<Running> {
             .app_data(web::QueryConfig::default().error_handler(|err, req| bad_request(&err, req)))
             .app_data(web::PathConfig::default().error_handler(|err, req| bad_request(&err, req)))
             .configure(health::routes)
+            .configure(crate::openapi::routes)
             .configure(iam::routes::public)
             .service(
                 web::scope("/v3")

@@ -1,6 +1,7 @@
-//! The official Huawei Cloud Python SDK (`huaweicloudsdksms`) against a real server:
-//! its AK/SK signatures are accepted, tampering is refused, and its exceptions carry
-//! the status, error code, message and request id cloudtwin sent.
+//! Real Python clients against a real server: the official Huawei Cloud SDK
+//! (`huaweicloudsdksms`) — its AK/SK signatures are accepted, tampering is refused, and
+//! its exceptions carry the status, error code, message and request id cloudtwin sent —
+//! and `openapi-spec-validator` on the served `/openapi.json`.
 //!
 //! The SDK is installed into a venv under the target directory on first use (PyPI is
 //! reachable from developer machines and CI); it is pinned to the version the
@@ -19,7 +20,8 @@ const SDK_VERSION: &str = "3.1.219";
 fn venv_python() -> &'static Path {
     static PYTHON: OnceLock<PathBuf> = OnceLock::new();
     PYTHON.get_or_init(|| {
-        let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("sdk-venv-{SDK_VERSION}"));
+        let venv =
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("sdk-venv-{SDK_VERSION}-v2"));
         let python = venv.join("bin/python");
         if !venv.join(".installed").exists() {
             let status = Command::new("python3")
@@ -38,6 +40,7 @@ fn venv_python() -> &'static Path {
                 ])
                 .arg(format!("huaweicloudsdksms=={SDK_VERSION}"))
                 .arg(format!("huaweicloudsdkcore=={SDK_VERSION}"))
+                .arg("openapi-spec-validator==0.9.0")
                 .status()
                 .expect("pip runs");
             assert!(status.success(), "installing huaweicloudsdksms failed");
@@ -122,4 +125,34 @@ async fn official_sdk_drives_the_task_lifecycle() {
     assert_eq!(r["after_delete"], 0);
     assert_eq!(r["unknown"]["status"], 404);
     assert_eq!(r["unknown"]["error_code"], "SMS.1002");
+}
+
+#[tokio::test]
+async fn served_openapi_document_is_valid() {
+    let python = venv_python();
+    let srv = common::spawn().await;
+    let spec = srv
+        .client
+        .get(srv.url("/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("openapi.json");
+    std::fs::write(&file, &spec).unwrap();
+    let out = tokio::process::Command::new(python)
+        .args(["-m", "openapi_spec_validator"])
+        .arg(&file)
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

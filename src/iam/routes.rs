@@ -73,6 +73,14 @@ struct IdName<'a> {
 }
 
 /// `POST /v3/auth/tokens`: the password method, scoped to a project or a domain.
+#[utoipa::path(
+    post,
+    path = "/v3/auth/tokens",
+    tag = "IAM",
+    operation_id = "iam_issue_token",
+    request_body(content = serde_json::Value, content_type = "application/json"),
+    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+)]
 async fn issue_token(
     state: web::Data<AppState>,
     body: web::Json<TokenRequest>,
@@ -185,6 +193,13 @@ struct ProjectQuery {
 }
 
 /// `GET /v3/projects?name=REGION`: what the SDK asks when configured with a region.
+#[utoipa::path(
+    get,
+    path = "/v3/projects",
+    tag = "IAM",
+    operation_id = "iam_list_projects",
+    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+)]
 async fn list_projects(
     state: web::Data<AppState>,
     caller: Caller,
@@ -363,3 +378,8 @@ async fn identify(req: &mut ServiceRequest, state: &AppState) -> Result<Caller, 
         grants: Grants::Patterns(actions),
     })
 }
+
+/// The IAM operations in the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(issue_token, list_projects))]
+pub struct Api;

@@ -304,6 +304,15 @@ struct CreateServiceBody {
     instances: Option<Vec<InstanceBody>>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v4/{project_id}/registry/microservices",
+    tag = "Registry",
+    operation_id = "registry_create_service",
+    params(("project_id" = String, Path)),
+    request_body(content = serde_json::Value, content_type = "application/json"),
+    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+)]
 async fn create_service(
     caller: Caller,
     path: web::Path<ProjectRoute>,
@@ -328,6 +337,14 @@ async fn create_service(
     Ok(HttpResponse::Ok().json(json!({ "serviceId": id.as_str() })))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v4/{project_id}/registry/microservices/{service_id}",
+    tag = "Registry",
+    operation_id = "registry_get_service",
+    params(("project_id" = String, Path), ("service_id" = String, Path)),
+    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+)]
 async fn get_service(
     caller: Caller,
     path: web::Path<ServiceRoute>,
@@ -348,6 +365,14 @@ struct ListQuery {
     env: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/v4/{project_id}/registry/microservices",
+    tag = "Registry",
+    operation_id = "registry_list_services",
+    params(("project_id" = String, Path)),
+    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+)]
 async fn list_services(
     caller: Caller,
     path: web::Path<ProjectRoute>,
@@ -391,6 +416,14 @@ struct ExistenceQuery {
     schema_id: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/v4/{project_id}/registry/existence",
+    tag = "Registry",
+    operation_id = "registry_existence",
+    params(("project_id" = String, Path)),
+    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+)]
 async fn existence(
     caller: Caller,
     path: web::Path<ProjectRoute>,
@@ -440,6 +473,15 @@ fn required_properties(body: PropertiesBody) -> Result<BTreeMap<String, String>,
         .ok_or_else(|| RegistryError::InvalidParams("properties is required".into()))
 }
 
+#[utoipa::path(
+    put,
+    path = "/v4/{project_id}/registry/microservices/{service_id}/properties",
+    tag = "Registry",
+    operation_id = "registry_set_service_properties",
+    params(("project_id" = String, Path), ("service_id" = String, Path)),
+    request_body(content = serde_json::Value, content_type = "application/json"),
+    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+)]
 async fn set_service_properties(
     caller: Caller,
     path: web::Path<ServiceRoute>,
@@ -459,6 +501,14 @@ struct ForceQuery {
     force: Option<String>,
 }
 
+#[utoipa::path(
+    delete,
+    path = "/v4/{project_id}/registry/microservices/{service_id}",
+    tag = "Registry",
+    operation_id = "registry_delete_service",
+    params(("project_id" = String, Path), ("service_id" = String, Path)),
+    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+)]
 async fn delete_service(
     caller: Caller,
     path: web::Path<ServiceRoute>,
@@ -491,6 +541,15 @@ struct DeletedService<'a> {
 /// Batch delete: the whole request is validated first; then each service is deleted on
 /// its own, in request order, and reported on its own (always 200, as Service Center
 /// 2.1+). `force` may come from the body or the query; either one asking for it wins.
+#[utoipa::path(
+    delete,
+    path = "/v4/{project_id}/registry/microservices",
+    tag = "Registry",
+    operation_id = "registry_delete_services",
+    params(("project_id" = String, Path)),
+    request_body(content = serde_json::Value, content_type = "application/json"),
+    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+)]
 async fn delete_services(
     caller: Caller,
     path: web::Path<ProjectRoute>,
@@ -522,6 +581,15 @@ struct RegisterBody {
     instance: Option<InstanceBody>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v4/{project_id}/registry/microservices/{service_id}/instances",
+    tag = "Registry",
+    operation_id = "registry_register_instance",
+    params(("project_id" = String, Path), ("service_id" = String, Path)),
+    request_body(content = serde_json::Value, content_type = "application/json"),
+    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+)]
 async fn register_instance(
     caller: Caller,
     path: web::Path<ServiceRoute>,
@@ -540,6 +608,14 @@ async fn register_instance(
     Ok(HttpResponse::Ok().json(json!({ "instanceId": id.as_str() })))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v4/{project_id}/registry/microservices/{service_id}/instances",
+    tag = "Registry",
+    operation_id = "registry_list_instances",
+    params(("project_id" = String, Path), ("service_id" = String, Path)),
+    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+)]
 async fn list_instances(
     caller: Caller,
     path: web::Path<ServiceRoute>,
@@ -560,6 +636,14 @@ fn instance_ids(path: &InstanceRoute) -> Result<(ServiceId, InstanceId), Registr
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v4/{project_id}/registry/microservices/{service_id}/instances/{instance_id}",
+    tag = "Registry",
+    operation_id = "registry_get_instance",
+    params(("project_id" = String, Path), ("service_id" = String, Path), ("instance_id" = String, Path)),
+    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+)]
 async fn get_instance(
     caller: Caller,
     path: web::Path<InstanceRoute>,
@@ -572,6 +656,14 @@ async fn get_instance(
     Ok(HttpResponse::Ok().json(json!({ "instance": InstanceView::try_from(instance)? })))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/v4/{project_id}/registry/microservices/{service_id}/instances/{instance_id}",
+    tag = "Registry",
+    operation_id = "registry_deregister_instance",
+    params(("project_id" = String, Path), ("service_id" = String, Path), ("instance_id" = String, Path)),
+    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+)]
 async fn deregister_instance(
     caller: Caller,
     path: web::Path<InstanceRoute>,
@@ -584,6 +676,14 @@ async fn deregister_instance(
     Ok(ok_empty())
 }
 
+#[utoipa::path(
+    put,
+    path = "/v4/{project_id}/registry/microservices/{service_id}/instances/{instance_id}/heartbeat",
+    tag = "Registry",
+    operation_id = "registry_heartbeat",
+    params(("project_id" = String, Path), ("service_id" = String, Path), ("instance_id" = String, Path)),
+    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+)]
 async fn heartbeat(
     caller: Caller,
     path: web::Path<InstanceRoute>,
@@ -612,6 +712,15 @@ struct HeartbeatResult {
 
 /// Batch heartbeat: always 200 once the list is non-empty; a bad or unknown instance
 /// only fails its own item.
+#[utoipa::path(
+    put,
+    path = "/v4/{project_id}/registry/heartbeats",
+    tag = "Registry",
+    operation_id = "registry_heartbeats",
+    params(("project_id" = String, Path)),
+    request_body(content = serde_json::Value, content_type = "application/json"),
+    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+)]
 async fn heartbeats(
     caller: Caller,
     path: web::Path<ProjectRoute>,
@@ -653,6 +762,14 @@ struct StatusQuery {
     value: Option<String>,
 }
 
+#[utoipa::path(
+    put,
+    path = "/v4/{project_id}/registry/microservices/{service_id}/instances/{instance_id}/status",
+    tag = "Registry",
+    operation_id = "registry_set_instance_status",
+    params(("project_id" = String, Path), ("service_id" = String, Path), ("instance_id" = String, Path)),
+    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+)]
 async fn set_instance_status(
     caller: Caller,
     path: web::Path<InstanceRoute>,
@@ -667,6 +784,15 @@ async fn set_instance_status(
     Ok(ok_empty())
 }
 
+#[utoipa::path(
+    put,
+    path = "/v4/{project_id}/registry/microservices/{service_id}/instances/{instance_id}/properties",
+    tag = "Registry",
+    operation_id = "registry_set_instance_properties",
+    params(("project_id" = String, Path), ("service_id" = String, Path), ("instance_id" = String, Path)),
+    request_body(content = serde_json::Value, content_type = "application/json"),
+    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+)]
 async fn set_instance_properties(
     caller: Caller,
     path: web::Path<InstanceRoute>,
@@ -694,6 +820,14 @@ struct FindParams {
 
 /// Discovery. With `X-ConsumerId` the consumer must exist, and the consumer → provider
 /// dependency is recorded before the reply, as Service Center records it on find.
+#[utoipa::path(
+    get,
+    path = "/v4/{project_id}/registry/instances",
+    tag = "Registry",
+    operation_id = "registry_find_instances",
+    params(("project_id" = String, Path)),
+    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+)]
 async fn find_instances(
     caller: Caller,
     req: HttpRequest,
@@ -746,6 +880,15 @@ async fn put_dependencies(
         .finish())
 }
 
+#[utoipa::path(
+    put,
+    path = "/v4/{project_id}/registry/dependencies",
+    tag = "Registry",
+    operation_id = "registry_override_dependencies",
+    params(("project_id" = String, Path)),
+    request_body(content = serde_json::Value, content_type = "application/json"),
+    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+)]
 async fn override_dependencies(
     caller: Caller,
     path: web::Path<ProjectRoute>,
@@ -762,6 +905,15 @@ async fn override_dependencies(
     .await
 }
 
+#[utoipa::path(
+    post,
+    path = "/v4/{project_id}/registry/dependencies",
+    tag = "Registry",
+    operation_id = "registry_add_dependencies",
+    params(("project_id" = String, Path)),
+    request_body(content = serde_json::Value, content_type = "application/json"),
+    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+)]
 async fn add_dependencies(
     caller: Caller,
     path: web::Path<ProjectRoute>,
@@ -796,6 +948,14 @@ fn without_self(
         .collect()
 }
 
+#[utoipa::path(
+    get,
+    path = "/v4/{project_id}/registry/microservices/{service_id}/providers",
+    tag = "Registry",
+    operation_id = "registry_providers",
+    params(("project_id" = String, Path), ("service_id" = String, Path)),
+    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+)]
 async fn providers(
     caller: Caller,
     path: web::Path<ServiceRoute>,
@@ -816,6 +976,14 @@ async fn providers(
     }))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v4/{project_id}/registry/microservices/{service_id}/consumers",
+    tag = "Registry",
+    operation_id = "registry_consumers",
+    params(("project_id" = String, Path), ("service_id" = String, Path)),
+    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+)]
 async fn consumers(
     caller: Caller,
     path: web::Path<ServiceRoute>,
@@ -844,6 +1012,15 @@ struct SchemasBody {
     schemas: Option<Vec<SchemaBody>>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v4/{project_id}/registry/microservices/{service_id}/schemas",
+    tag = "Registry",
+    operation_id = "registry_replace_schemas",
+    params(("project_id" = String, Path), ("service_id" = String, Path)),
+    request_body(content = serde_json::Value, content_type = "application/json"),
+    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+)]
 async fn replace_schemas(
     caller: Caller,
     path: web::Path<ServiceRoute>,
@@ -865,6 +1042,15 @@ fn schema_ids(path: &SchemaRoute) -> Result<(ServiceId, SchemaId), RegistryError
     ))
 }
 
+#[utoipa::path(
+    put,
+    path = "/v4/{project_id}/registry/microservices/{service_id}/schemas/{schema_id}",
+    tag = "Registry",
+    operation_id = "registry_put_schema",
+    params(("project_id" = String, Path), ("service_id" = String, Path), ("schema_id" = String, Path)),
+    request_body(content = serde_json::Value, content_type = "application/json"),
+    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+)]
 async fn put_schema(
     caller: Caller,
     path: web::Path<SchemaRoute>,
@@ -879,6 +1065,14 @@ async fn put_schema(
     Ok(ok_empty())
 }
 
+#[utoipa::path(
+    get,
+    path = "/v4/{project_id}/registry/microservices/{service_id}/schemas/{schema_id}",
+    tag = "Registry",
+    operation_id = "registry_get_schema",
+    params(("project_id" = String, Path), ("service_id" = String, Path), ("schema_id" = String, Path)),
+    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+)]
 async fn get_schema(
     caller: Caller,
     path: web::Path<SchemaRoute>,
@@ -899,6 +1093,14 @@ struct SchemasQuery {
     with_schema: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/v4/{project_id}/registry/microservices/{service_id}/schemas",
+    tag = "Registry",
+    operation_id = "registry_list_schemas",
+    params(("project_id" = String, Path), ("service_id" = String, Path)),
+    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+)]
 async fn list_schemas(
     caller: Caller,
     path: web::Path<ServiceRoute>,
@@ -935,6 +1137,14 @@ async fn list_schemas(
     Ok(HttpResponse::Ok().json(Schemas { schemas }))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/v4/{project_id}/registry/microservices/{service_id}/schemas/{schema_id}",
+    tag = "Registry",
+    operation_id = "registry_delete_schema",
+    params(("project_id" = String, Path), ("service_id" = String, Path), ("schema_id" = String, Path)),
+    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+)]
 async fn delete_schema(
     caller: Caller,
     path: web::Path<SchemaRoute>,
@@ -955,6 +1165,15 @@ struct TagsBody {
     tags: Option<BTreeMap<String, String>>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v4/{project_id}/registry/microservices/{service_id}/tags",
+    tag = "Registry",
+    operation_id = "registry_add_tags",
+    params(("project_id" = String, Path), ("service_id" = String, Path)),
+    request_body(content = serde_json::Value, content_type = "application/json"),
+    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+)]
 async fn add_tags(
     caller: Caller,
     path: web::Path<ServiceRoute>,
@@ -969,6 +1188,14 @@ async fn add_tags(
     Ok(ok_empty())
 }
 
+#[utoipa::path(
+    get,
+    path = "/v4/{project_id}/registry/microservices/{service_id}/tags",
+    tag = "Registry",
+    operation_id = "registry_get_tags",
+    params(("project_id" = String, Path), ("service_id" = String, Path)),
+    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+)]
 async fn get_tags(
     caller: Caller,
     path: web::Path<ServiceRoute>,
@@ -991,6 +1218,14 @@ struct TagValueQuery {
     value: Option<String>,
 }
 
+#[utoipa::path(
+    put,
+    path = "/v4/{project_id}/registry/microservices/{service_id}/tags/{key}",
+    tag = "Registry",
+    operation_id = "registry_update_tag",
+    params(("project_id" = String, Path), ("service_id" = String, Path), ("key" = String, Path)),
+    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+)]
 async fn update_tag(
     caller: Caller,
     path: web::Path<TagRoute>,
@@ -1006,6 +1241,14 @@ async fn update_tag(
     Ok(ok_empty())
 }
 
+#[utoipa::path(
+    delete,
+    path = "/v4/{project_id}/registry/microservices/{service_id}/tags/{key}",
+    tag = "Registry",
+    operation_id = "registry_delete_tags",
+    params(("project_id" = String, Path), ("service_id" = String, Path), ("key" = String, Path)),
+    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+)]
 async fn delete_tags(
     caller: Caller,
     path: web::Path<TagRoute>,
@@ -1018,3 +1261,38 @@ async fn delete_tags(
     store::delete_tags(&state.db, &tenant, &service_id, &keys).await?;
     Ok(ok_empty())
 }
+
+/// The registry operations in the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    create_service,
+    get_service,
+    list_services,
+    existence,
+    set_service_properties,
+    delete_service,
+    delete_services,
+    register_instance,
+    list_instances,
+    get_instance,
+    deregister_instance,
+    heartbeat,
+    heartbeats,
+    set_instance_status,
+    set_instance_properties,
+    find_instances,
+    override_dependencies,
+    add_dependencies,
+    providers,
+    consumers,
+    replace_schemas,
+    put_schema,
+    get_schema,
+    list_schemas,
+    delete_schema,
+    add_tags,
+    get_tags,
+    update_tag,
+    delete_tags
+))]
+pub struct Api;

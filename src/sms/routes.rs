@@ -63,6 +63,14 @@ struct IdsBody {
     ids: Option<Value>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v3/tasks/delete",
+    tag = "SMS",
+    operation_id = "sms_delete_tasks",
+    request_body(content = serde_json::Value, content_type = "application/json"),
+    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+)]
 async fn delete_tasks(
     state: web::Data<AppState>,
     caller: Caller,
@@ -79,6 +87,14 @@ async fn delete_tasks(
     Ok(empty_ok())
 }
 
+#[utoipa::path(
+    delete,
+    path = "/v3/tasks/{id}",
+    tag = "SMS",
+    operation_id = "sms_delete_task",
+    params(("id" = String, Path)),
+    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+)]
 async fn delete_task(
     state: web::Data<AppState>,
     caller: Caller,
@@ -95,6 +111,14 @@ async fn delete_task(
     Ok(empty_ok())
 }
 
+#[utoipa::path(
+    post,
+    path = "/v3/sources/delete",
+    tag = "SMS",
+    operation_id = "sms_delete_sources",
+    request_body(content = serde_json::Value, content_type = "application/json"),
+    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+)]
 async fn delete_sources(
     state: web::Data<AppState>,
     caller: Caller,
@@ -111,6 +135,14 @@ async fn delete_sources(
     Ok(empty_ok())
 }
 
+#[utoipa::path(
+    delete,
+    path = "/v3/sources/{id}",
+    tag = "SMS",
+    operation_id = "sms_delete_source",
+    params(("id" = String, Path)),
+    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+)]
 async fn delete_source(
     state: web::Data<AppState>,
     caller: Caller,
@@ -127,6 +159,14 @@ async fn delete_source(
     Ok(empty_ok())
 }
 
+#[utoipa::path(
+    post,
+    path = "/v3/sources",
+    tag = "SMS",
+    operation_id = "sms_register_source",
+    request_body(content = serde_json::Value, content_type = "application/json"),
+    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+)]
 async fn register_source(
     state: web::Data<AppState>,
     caller: Caller,
@@ -159,6 +199,13 @@ fn non_empty(v: Option<String>) -> Option<String> {
     v.filter(|s| !s.is_empty())
 }
 
+#[utoipa::path(
+    get,
+    path = "/v3/sources",
+    tag = "SMS",
+    operation_id = "sms_list_sources",
+    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+)]
 async fn list_sources(
     state: web::Data<AppState>,
     caller: Caller,
@@ -228,6 +275,14 @@ fn source_json(s: &SourceRow) -> Value {
     Value::Object(out)
 }
 
+#[utoipa::path(
+    get,
+    path = "/v3/sources/{id}",
+    tag = "SMS",
+    operation_id = "sms_show_source",
+    params(("id" = String, Path)),
+    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+)]
 async fn show_source(
     state: web::Data<AppState>,
     caller: Caller,
@@ -250,6 +305,15 @@ struct UpdateSourceBody {
     migprojectid: Option<String>,
 }
 
+#[utoipa::path(
+    put,
+    path = "/v3/sources/{id}",
+    tag = "SMS",
+    operation_id = "sms_update_source",
+    params(("id" = String, Path)),
+    request_body(content = serde_json::Value, content_type = "application/json"),
+    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+)]
 async fn update_source(
     state: web::Data<AppState>,
     caller: Caller,
@@ -287,6 +351,14 @@ async fn update_source(
     Ok(empty_ok())
 }
 
+#[utoipa::path(
+    post,
+    path = "/v3/tasks",
+    tag = "SMS",
+    operation_id = "sms_create_task",
+    request_body(content = serde_json::Value, content_type = "application/json"),
+    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+)]
 async fn create_task(
     state: web::Data<AppState>,
     caller: Caller,
@@ -313,6 +385,13 @@ struct TaskQuery {
     offset: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/v3/tasks",
+    tag = "SMS",
+    operation_id = "sms_list_tasks",
+    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+)]
 async fn list_tasks(
     state: web::Data<AppState>,
     caller: Caller,
@@ -362,6 +441,14 @@ fn task_json(t: &TaskRow) -> Value {
     })
 }
 
+#[utoipa::path(
+    get,
+    path = "/v3/tasks/{id}",
+    tag = "SMS",
+    operation_id = "sms_show_task",
+    params(("id" = String, Path)),
+    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+)]
 async fn show_task(
     state: web::Data<AppState>,
     caller: Caller,
@@ -378,6 +465,15 @@ async fn show_task(
     Ok(HttpResponse::Ok().json(task_json(&row)))
 }
 
+#[utoipa::path(
+    put,
+    path = "/v3/tasks/{id}",
+    tag = "SMS",
+    operation_id = "sms_update_task",
+    params(("id" = String, Path)),
+    request_body(content = serde_json::Value, content_type = "application/json"),
+    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+)]
 async fn update_task(
     state: web::Data<AppState>,
     caller: Caller,
@@ -407,6 +503,15 @@ struct ActionBody {
     template_id: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v3/tasks/{id}/action",
+    tag = "SMS",
+    operation_id = "sms_task_action",
+    params(("id" = String, Path)),
+    request_body(content = serde_json::Value, content_type = "application/json"),
+    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+)]
 async fn task_action(
     state: web::Data<AppState>,
     caller: Caller,
@@ -449,6 +554,15 @@ fn missing(what: &str, id: &str) -> ServiceError {
 }
 
 /// `PUT /_cloudtwin/sms/sources/{id}` `{"state": "replicate", "connected": true}`.
+#[utoipa::path(
+    put,
+    path = "/_cloudtwin/sms/sources/{id}",
+    tag = "cloudtwin admin",
+    operation_id = "admin_admin_source",
+    params(("id" = String, Path)),
+    request_body(content = serde_json::Value, content_type = "application/json"),
+    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+)]
 async fn admin_source(
     state: web::Data<AppState>,
     id: web::Path<String>,
@@ -477,6 +591,15 @@ struct AdminTaskBody {
 }
 
 /// `PUT /_cloudtwin/sms/tasks/{id}` `{"state": "MIGRATE_SUCCESS"}`.
+#[utoipa::path(
+    put,
+    path = "/_cloudtwin/sms/tasks/{id}",
+    tag = "cloudtwin admin",
+    operation_id = "admin_admin_task",
+    params(("id" = String, Path)),
+    request_body(content = serde_json::Value, content_type = "application/json"),
+    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+)]
 async fn admin_task(
     state: web::Data<AppState>,
     id: web::Path<String>,
@@ -494,3 +617,24 @@ async fn admin_task(
     }
     Ok(empty_ok())
 }
+
+/// The SMS operations (and their admin controls) in the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    delete_tasks,
+    delete_task,
+    delete_sources,
+    delete_source,
+    register_source,
+    list_sources,
+    show_source,
+    update_source,
+    create_task,
+    list_tasks,
+    show_task,
+    update_task,
+    task_action,
+    admin_source,
+    admin_task
+))]
+pub struct Api;
