@@ -7,9 +7,9 @@ use clap::{Parser, Subcommand};
 
 use crate::config::{Overrides, Settings};
 use crate::db::{self, Db};
-use crate::iam;
 use crate::startup::{self, AppState};
 use crate::telemetry;
+use crate::{admin, fixtures, iam};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -37,7 +37,27 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Migrate the database and serve both APIs until SIGINT/SIGTERM.
-    Serve,
+    Serve {
+        /// Fixture to load at start, only into a database without fixture data yet
+        /// (no source servers, no microservices, no domain but the demo one).
+        #[arg(long, value_name = "FILE")]
+        fixture: Option<PathBuf>,
+    },
+    /// Load a fixture (YAML or JSON) into the database in one transaction: all or nothing.
+    Seed {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// Write the database's state as a fixture (ids included) that `seed` loads back.
+    Export {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// Write a consistent copy of the database (VACUUM INTO), also while it is served.
+    Snapshot {
+        #[arg(value_name = "OUT")]
+        out: PathBuf,
+    },
     /// Apply pending migrations and exit.
     Migrate,
     /// Run PRAGMA integrity_check on the database and print its schema version.
@@ -133,10 +153,13 @@ fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Serve => {
+        Command::Serve { fixture } => {
             telemetry::init(&settings.log);
-            runtime()?.block_on(serve(settings))
+            runtime()?.block_on(serve(settings, fixture))
         }
+        Command::Seed { file } => runtime()?.block_on(seed(settings, file)),
+        Command::Export { file } => runtime()?.block_on(export(settings, file)),
+        Command::Snapshot { out } => runtime()?.block_on(snapshot(settings, out)),
         Command::Iam(cmd) => runtime()?.block_on(iam_command(cmd, settings)),
     }
 }
@@ -188,8 +211,62 @@ async fn iam_command(cmd: IamCommand, settings: Settings) -> anyhow::Result<()> 
     Ok(outcome?)
 }
 
-async fn serve(settings: Settings) -> anyhow::Result<()> {
+/// Like `serve`, first makes sure the demo account exists: the demo user is created only
+/// with its domain, so a fixture that declares the demo domain must come second.
+async fn seed(settings: Settings, file: PathBuf) -> anyhow::Result<()> {
+    let (state, _) = AppState::open(settings).await?;
+    let outcome = fixtures::load_file(&state.db, &file).await;
+    state.db.close().await;
+    let settings = state.settings;
+    let summary = outcome?;
+    println!(
+        "seeded {} from {}: {summary}",
+        settings.database.display(),
+        file.display()
+    );
+    Ok(())
+}
+
+async fn export(settings: Settings, file: PathBuf) -> anyhow::Result<()> {
+    let db = Db::open(&settings).await?;
+    let outcome = fixtures::export(&db).await;
+    db.close().await;
+    outcome?.write(&file)?;
+    println!(
+        "exported {} to {}",
+        settings.database.display(),
+        file.display()
+    );
+    Ok(())
+}
+
+async fn snapshot(settings: Settings, out: PathBuf) -> anyhow::Result<()> {
+    let busy = std::time::Duration::from_millis(settings.pool.busy_timeout_ms);
+    let info = admin::snapshot(&settings.database, &out, busy).await?;
+    println!(
+        "snapshot of {} written to {} ({} bytes)",
+        settings.database.display(),
+        info.path,
+        info.size
+    );
+    Ok(())
+}
+
+async fn serve(settings: Settings, fixture: Option<PathBuf>) -> anyhow::Result<()> {
     let (state, demo) = AppState::open(settings).await?;
+    let fixture_note = match fixture {
+        Some(file) => Some(
+            match fixtures::load_at_start(&state.db, &file, &state.settings.demo.domain).await? {
+                Some(summary) => format!("{} loaded: {summary}", file.display()),
+                None => format!(
+                    "{} skipped: the database already holds fixture data \
+                     (use `cloudtwin seed` or POST /_cloudtwin/reset?fixture=NAME)",
+                    file.display()
+                ),
+            },
+        ),
+        None => None,
+    };
     let version = state.db.schema_version().await?;
     let s = &state.settings;
     println!("cloudtwin {}", env!("CARGO_PKG_VERSION"));
@@ -203,6 +280,10 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         s.demo.domain, s.demo.user, s.demo.password, s.demo.project, demo.project_id
     );
     println!("  demo AK/SK    {} / {}", demo.access, demo.secret);
+    if let Some(note) = fixture_note {
+        println!("  fixture       {note}");
+    }
+    println!("  status page   http://{}/", s.listen);
     println!(
         "  registry auth {}",
         match s.auth.registry {

@@ -20,6 +20,7 @@ pub struct Settings {
     pub demo: DemoSettings,
     pub sms: SmsSettings,
     pub registry: RegistrySettings,
+    pub admin: AdminSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -80,6 +81,14 @@ pub struct SmsSettings {
 #[derive(Debug, Clone, Deserialize)]
 pub struct RegistrySettings {
     pub reaper_period_ms: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AdminSettings {
+    /// Empty: `/_cloudtwin/*` only when listening on loopback; else the `X-Admin-Token`.
+    pub token: String,
+    /// Where `POST /_cloudtwin/reset?fixture=NAME` finds `NAME.yaml`.
+    pub fixtures_dir: PathBuf,
 }
 
 /// What the command line may override; `None` leaves the layered value alone.

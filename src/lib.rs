@@ -1,14 +1,17 @@
 //! cloudtwin: a persistent, SQLite-backed local twin of Huawei Cloud SMS v3 and the
 //! ServiceComb v4 service registry.
 
+pub mod admin;
 pub mod cli;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod fixtures;
 pub mod health;
 pub mod iam;
 pub mod openapi;
 pub mod registry;
 pub mod sms;
 pub mod startup;
+pub mod status;
 pub mod telemetry;

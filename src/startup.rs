@@ -12,7 +12,8 @@ use crate::config::Settings;
 use crate::db::Db;
 use crate::error::Rejection;
 use crate::iam::{self, KeyPair};
-use crate::{health, registry, sms, telemetry};
+use crate::status::{self, RecentRequests};
+use crate::{admin, health, registry, sms, telemetry};
 
 /// Everything a handler may need, shared by all workers.
 #[derive(Clone)]
@@ -47,9 +48,11 @@ pub fn bind(state: AppState) -> std::io::Result<Running> {
         Duration::from_millis(state.settings.registry.reaper_period_ms),
     );
     let data = web::Data::new(state);
+    let recent = web::Data::new(RecentRequests::new(status::RECENT_CAPACITY));
     let server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
+            .app_data(recent.clone())
             .app_data(web::PayloadConfig::new(limit))
             .app_data(
                 web::JsonConfig::default()
@@ -73,7 +76,8 @@ pub fn bind(state: AppState) -> std::io::Result<Running> {
                     .wrap(from_fn(iam::routes::authenticate))
                     .configure(registry::routes::routes),
             )
-            .service(web::scope("/_cloudtwin/sms").configure(sms::routes::admin_routes))
+            .configure(admin::routes::routes)
+            .configure(status::routes)
             .default_service(web::to(not_found))
             .wrap(ErrorHandlers::new().default_handler(json_errors_only))
             .wrap(from_fn(telemetry::request_span))

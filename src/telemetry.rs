@@ -2,15 +2,16 @@
 
 use std::time::Instant;
 
-use actix_web::HttpMessage;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
+use actix_web::{HttpMessage, web};
 use tracing::Instrument;
 use tracing_subscriber::EnvFilter;
 
 use crate::config::{LogFormat, LogSettings};
+use crate::status::RecentRequests;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -50,6 +51,11 @@ pub async fn request_span(
         method = %req.method(),
         path = %req.path(),
     );
+    // The status page's own refreshes would crowd out every other request.
+    let recent = (req.path() != "/")
+        .then(|| req.app_data::<web::Data<RecentRequests>>().cloned())
+        .flatten()
+        .map(|r| (r, req.method().clone(), req.path().to_owned()));
     let started = Instant::now();
     // Middleware further in answers refusals with Ok(error response), never Err, so
     // that every response passes here to be logged and to get its request id.
@@ -57,6 +63,9 @@ pub async fn request_span(
     let status = res.status().as_u16();
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
     span.in_scope(|| tracing::info!(status, latency_ms, "finished"));
+    if let Some((recent, method, path)) = recent {
+        recent.record(method.as_str(), &path, status, latency_ms);
+    }
     if let Ok(value) = HeaderValue::from_str(&id) {
         res.headers_mut().insert(REQUEST_ID, value);
     }

@@ -246,32 +246,40 @@ fn now() -> i64 {
 /// Returns the demo key pair either way.
 pub async fn ensure_demo(db: &Db, demo: &DemoSettings) -> Result<KeyPair, AdminError> {
     let hash = domain::hash_password(&demo.password).map_err(AdminError::Invalid)?;
-    db.write(async |conn| {
-        let now = now();
-        let fresh = store::domain_id(&mut *conn, &demo.domain).await?.is_none();
-        let domain_id = store::ensure_domain(&mut *conn, &demo.domain, now).await?;
-        let project_id = store::ensure_project(&mut *conn, &domain_id, &demo.project, now).await?;
-        if fresh {
-            let user_id =
-                store::insert_user(&mut *conn, &domain_id, &demo.user, &hash, now).await?;
-            store::grant(&mut *conn, &user_id, "*").await?;
-            store::insert_key(
-                &mut *conn,
-                &demo.access_key,
-                &demo.secret_key,
-                &user_id,
-                now,
-            )
-            .await?;
-        }
-        Ok(KeyPair {
-            access: demo.access_key.clone(),
-            secret: demo.secret_key.clone(),
-            project_id,
-            domain_id,
-        })
+    db.write(async |conn| ensure_demo_in(conn, demo, &hash).await)
+        .await
+}
+
+/// [`ensure_demo`] inside the caller's write transaction (the admin reset empties the
+/// database and re-creates the demo account in one transaction); `hash` is the demo
+/// password's hash, computed before the transaction because Argon2 is slow.
+pub async fn ensure_demo_in(
+    conn: &mut sqlx::SqliteConnection,
+    demo: &DemoSettings,
+    hash: &str,
+) -> Result<KeyPair, AdminError> {
+    let now = now();
+    let fresh = store::domain_id(&mut *conn, &demo.domain).await?.is_none();
+    let domain_id = store::ensure_domain(&mut *conn, &demo.domain, now).await?;
+    let project_id = store::ensure_project(&mut *conn, &domain_id, &demo.project, now).await?;
+    if fresh {
+        let user_id = store::insert_user(&mut *conn, &domain_id, &demo.user, hash, now).await?;
+        store::grant(&mut *conn, &user_id, "*").await?;
+        store::insert_key(
+            &mut *conn,
+            &demo.access_key,
+            &demo.secret_key,
+            &user_id,
+            now,
+        )
+        .await?;
+    }
+    Ok(KeyPair {
+        access: demo.access_key.clone(),
+        secret: demo.secret_key.clone(),
+        project_id,
+        domain_id,
     })
-    .await
 }
 
 /// Creates a user (and its domain and project if missing) holding no actions; an

@@ -1,0 +1,218 @@
+//! cloudtwin's own control plane under `/_cloudtwin`: the admin token guard, consistent
+//! snapshots of the live database and resetting the state to a fixture.
+
+pub mod routes;
+pub mod store;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use actix_web::http::StatusCode;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::config::{AdminSettings, Settings};
+use crate::db::Db;
+use crate::error::ServiceError;
+use crate::fixtures::{self, Fixture, FixtureError, Summary};
+use crate::iam;
+
+pub const TOKEN_HEADER: &str = "x-admin-token";
+
+fn rejected(status: StatusCode, msg: impl Into<String>) -> ServiceError {
+    ServiceError::Rejected(msg.into(), status)
+}
+
+/// Decides whether a request may use the admin routes: with no token configured only a
+/// loopback listener serves them (whoever can reach it is on this machine); with a token
+/// the request must carry it.
+pub fn authorize(
+    admin: &AdminSettings,
+    listen: std::net::SocketAddr,
+    presented: Option<&[u8]>,
+) -> Result<(), ServiceError> {
+    if admin.token.is_empty() {
+        if listen.ip().is_loopback() {
+            return Ok(());
+        }
+        return Err(rejected(
+            StatusCode::FORBIDDEN,
+            "admin routes are off: the server does not listen on loopback and admin.token is not set",
+        ));
+    }
+    // Comparing digests keeps the comparison time independent of where the bytes differ.
+    let matches =
+        presented.is_some_and(|p| Sha256::digest(p) == Sha256::digest(admin.token.as_bytes()));
+    if matches {
+        Ok(())
+    } else {
+        Err(rejected(
+            StatusCode::UNAUTHORIZED,
+            "admin routes need the X-Admin-Token header with the configured admin.token",
+        ))
+    }
+}
+
+/// Where snapshots taken over HTTP go: `snapshots/` beside the database file.
+pub fn snapshot_dir(database: &Path) -> PathBuf {
+    database
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .join("snapshots")
+}
+
+/// A snapshot file name from a request: one plain file name, so it cannot leave the
+/// snapshot directory.
+pub fn snapshot_name(raw: Option<&str>) -> Result<String, ServiceError> {
+    let Some(raw) = raw else {
+        let now = time::OffsetDateTime::now_utc();
+        let stamp = now
+            .format(time::macros::format_description!(
+                "[year][month][day]T[hour][minute][second].[subsecond digits:3]Z"
+            ))
+            .map_err(|e| rejected(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+        return Ok(format!("cloudtwin-{stamp}.db"));
+    };
+    let ok = (1..=128).contains(&raw.len())
+        && raw
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric())
+        && !raw.contains("..")
+        && raw
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    if ok {
+        Ok(raw.to_owned())
+    } else {
+        Err(rejected(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "snapshot name {raw:?} must be a plain file name: 1 to 128 letters, digits, '.', '_', '-', starting with a letter or digit, without '..'"
+            ),
+        ))
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct SnapshotInfo {
+    pub path: String,
+    pub size: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SnapshotError {
+    #[error("{0} already exists")]
+    Exists(PathBuf),
+    #[error("database {0} does not exist")]
+    NoDatabase(PathBuf),
+    #[error("cannot create {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("VACUUM INTO {path} failed: {source}")]
+    Sqlite { path: PathBuf, source: sqlx::Error },
+}
+
+/// Copies the live database at `database` to `out` with `VACUUM INTO`: a consistent
+/// file even while the server writes, never a torn copy.
+pub async fn snapshot(
+    database: &Path,
+    out: &Path,
+    busy_timeout: Duration,
+) -> Result<SnapshotInfo, SnapshotError> {
+    if !database.is_file() {
+        return Err(SnapshotError::NoDatabase(database.to_owned()));
+    }
+    if out.exists() {
+        return Err(SnapshotError::Exists(out.to_owned()));
+    }
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|source| SnapshotError::Io {
+            path: dir.to_owned(),
+            source,
+        })?;
+    }
+    store::vacuum_into(database, out, busy_timeout)
+        .await
+        .map_err(|source| SnapshotError::Sqlite {
+            path: out.to_owned(),
+            source,
+        })?;
+    let size = std::fs::metadata(out)
+        .map_err(|source| SnapshotError::Io {
+            path: out.to_owned(),
+            source,
+        })?
+        .len();
+    Ok(SnapshotInfo {
+        path: out.display().to_string(),
+        size,
+    })
+}
+
+/// The file `?fixture=NAME` names: `NAME.yaml` in `admin.fixtures_dir`, NAME being a
+/// plain word so that it cannot reach outside that directory.
+pub fn fixture_path(admin: &AdminSettings, name: &str) -> Result<PathBuf, ServiceError> {
+    let ok = (1..=64).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-'));
+    if !ok {
+        return Err(rejected(
+            StatusCode::BAD_REQUEST,
+            format!("fixture name {name:?} must be 1 to 64 letters, digits, '_' or '-'"),
+        ));
+    }
+    let path = admin.fixtures_dir.join(format!("{name}.yaml"));
+    if !path.is_file() {
+        return Err(rejected(
+            StatusCode::NOT_FOUND,
+            format!("no fixture {}", path.display()),
+        ));
+    }
+    Ok(path)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ResetError {
+    #[error("{0}")]
+    Fixture(#[from] FixtureError),
+    #[error("demo account: {0}")]
+    Demo(#[from] iam::AdminError),
+}
+
+impl From<sqlx::Error> for ResetError {
+    fn from(e: sqlx::Error) -> Self {
+        ResetError::Fixture(e.into())
+    }
+}
+
+/// Empties all state, re-creates the demo account and loads the fixture, in one
+/// transaction: a fixture that fails to load leaves the old state in place.
+pub async fn reset(
+    db: &Db,
+    settings: &Settings,
+    fixture: Option<Fixture>,
+) -> Result<Summary, ResetError> {
+    let plan = match fixture {
+        Some(f) => Some(fixtures::prepare_blocking(f).await?),
+        None => None,
+    };
+    let password = settings.demo.password.clone();
+    let hash = tokio::task::spawn_blocking(move || iam::domain::hash_password(&password))
+        .await
+        .map_err(|e| iam::AdminError::Invalid(e.to_string()))?
+        .map_err(iam::AdminError::Invalid)?;
+    db.write(async |conn| {
+        store::clear_all(&mut *conn).await?;
+        iam::ensure_demo_in(&mut *conn, &settings.demo, &hash).await?;
+        match &plan {
+            Some(plan) => Ok(fixtures::apply(conn, plan).await?),
+            None => Ok(Summary::default()),
+        }
+    })
+    .await
+}

@@ -1,0 +1,116 @@
+//! The `/_cloudtwin` scope: every route in it passes the admin guard first.
+
+use std::time::Duration;
+
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::StatusCode;
+use actix_web::middleware::{Next, from_fn};
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{ResetError, SnapshotError};
+use crate::error::{Rejection, ServiceError};
+use crate::fixtures::{Fixture, FixtureError};
+use crate::startup::AppState;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/_cloudtwin")
+            .wrap(from_fn(guard))
+            .service(web::scope("/sms").configure(crate::sms::routes::admin_routes))
+            .service(web::resource("/snapshot").post(snapshot))
+            .service(web::resource("/reset").post(reset)),
+    );
+}
+
+/// Refusals are answered as responses (not Err) so that the outer middleware still
+/// logs them and adds X-Request-Id.
+async fn guard(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+        let err = crate::error::internal("application state missing");
+        return Ok(req.error_response(err).map_into_right_body());
+    };
+    let presented = req.headers().get(super::TOKEN_HEADER).map(|v| v.as_bytes());
+    match super::authorize(&state.settings.admin, state.settings.listen, presented) {
+        Ok(()) => Ok(next.call(req).await?.map_into_left_body()),
+        Err(refusal) => Ok(req.error_response(refusal).map_into_right_body()),
+    }
+}
+
+fn internal(e: impl std::fmt::Display) -> ServiceError {
+    Rejection::Internal(e.to_string()).into()
+}
+
+fn db_error(e: sqlx::Error) -> ServiceError {
+    if crate::db::is_unavailable(&e) {
+        ServiceError::Unavailable(e.to_string())
+    } else {
+        internal(e)
+    }
+}
+
+#[derive(Deserialize)]
+struct SnapshotQuery {
+    name: Option<String>,
+}
+
+/// `POST /_cloudtwin/snapshot[?name=FILE]`: a consistent copy in `snapshots/` beside
+/// the database file; 201 with its path and size.
+async fn snapshot(
+    state: web::Data<AppState>,
+    query: web::Query<SnapshotQuery>,
+) -> Result<HttpResponse, ServiceError> {
+    let name = super::snapshot_name(query.name.as_deref())?;
+    let out = super::snapshot_dir(state.db.path()).join(name);
+    let busy = Duration::from_millis(state.settings.pool.busy_timeout_ms);
+    let info = super::snapshot(state.db.path(), &out, busy)
+        .await
+        .map_err(|e| match e {
+            SnapshotError::Exists(_) => ServiceError::Rejected(e.to_string(), StatusCode::CONFLICT),
+            SnapshotError::Sqlite { source, .. } => db_error(source),
+            other => internal(other),
+        })?;
+    Ok(HttpResponse::Created().json(info))
+}
+
+#[derive(Deserialize)]
+struct ResetQuery {
+    fixture: Option<String>,
+}
+
+/// `POST /_cloudtwin/reset[?fixture=NAME]`: empty state, demo account, then the fixture.
+async fn reset(
+    state: web::Data<AppState>,
+    query: web::Query<ResetQuery>,
+) -> Result<HttpResponse, ServiceError> {
+    let fixture = match query.fixture.as_deref() {
+        Some(name) => {
+            let path = super::fixture_path(&state.settings.admin, name)?;
+            let fixture = web::block(move || Fixture::read(&path))
+                .await
+                .map_err(internal)?
+                .map_err(|e| ServiceError::Rejected(e.to_string(), StatusCode::BAD_REQUEST))?;
+            Some(fixture)
+        }
+        None => None,
+    };
+    let loaded = super::reset(&state.db, &state.settings, fixture)
+        .await
+        .map_err(|e| match e {
+            ResetError::Fixture(FixtureError::Db { source, .. }) => db_error(source),
+            ResetError::Fixture(e) => {
+                ServiceError::Rejected(e.to_string(), StatusCode::BAD_REQUEST)
+            }
+            ResetError::Demo(e) => internal(e),
+        })?;
+    Ok(HttpResponse::Ok().json(json!({
+        "status": "reset",
+        "fixture": query.fixture,
+        "loaded": loaded,
+    })))
+}

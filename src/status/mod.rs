@@ -1,0 +1,230 @@
+//! `GET /`: a small server-rendered status page that refreshes itself, and the bounded
+//! in-memory log of recent requests it shows.
+
+pub mod store;
+
+use std::collections::VecDeque;
+use std::fmt::Write as _;
+use std::sync::Mutex;
+
+use actix_web::{HttpResponse, web};
+use html_escape::{encode_double_quoted_attribute as attr, encode_text as esc};
+
+use crate::error::ServiceError;
+use crate::startup::AppState;
+
+/// How many recent requests are kept, and how many the page shows.
+pub const RECENT_CAPACITY: usize = 50;
+const RECENT_SHOWN: usize = 20;
+/// Longer paths are cut: the buffer must stay small whatever clients send.
+const PATH_MAX: usize = 200;
+
+#[derive(Debug, Clone)]
+pub struct RequestRecord {
+    pub at: time::OffsetDateTime,
+    pub method: String,
+    pub path: String,
+    pub status: u16,
+    pub latency_ms: f64,
+}
+
+/// The last requests, newest last. A plain mutex around a ring buffer: each request
+/// holds it for one push, which costs far less than the request's own logging.
+#[derive(Debug)]
+pub struct RecentRequests {
+    entries: Mutex<VecDeque<RequestRecord>>,
+    capacity: usize,
+}
+
+impl RecentRequests {
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            entries: Mutex::new(VecDeque::with_capacity(capacity)),
+            capacity,
+        }
+    }
+
+    pub fn record(&self, method: &str, path: &str, status: u16, latency_ms: f64) {
+        let path = match path.char_indices().nth(PATH_MAX) {
+            Some((cut, _)) => format!("{}…", &path[..cut]),
+            None => path.to_owned(),
+        };
+        let record = RequestRecord {
+            at: time::OffsetDateTime::now_utc(),
+            method: method.to_owned(),
+            path,
+            status,
+            latency_ms,
+        };
+        // A panic while holding the lock cannot leave the deque inconsistent, so a
+        // poisoned lock is still usable.
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if entries.len() == self.capacity {
+            entries.pop_front();
+        }
+        entries.push_back(record);
+    }
+
+    /// Up to `n` of the newest requests, newest first.
+    pub fn latest(&self, n: usize) -> Vec<RequestRecord> {
+        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        entries.iter().rev().take(n).cloned().collect()
+    }
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/").get(page));
+}
+
+fn db_error(e: sqlx::Error) -> ServiceError {
+    ServiceError::Unavailable(e.to_string())
+}
+
+async fn page(
+    state: web::Data<AppState>,
+    recent: web::Data<RecentRequests>,
+) -> Result<HttpResponse, ServiceError> {
+    let mut tx = state.db.reader().begin().await.map_err(db_error)?;
+    let tasks = store::tasks_by_state(&mut tx).await.map_err(db_error)?;
+    let sources = store::sources_by_state(&mut tx).await.map_err(db_error)?;
+    let tenants = store::registry_tenants(&mut tx, crate::sms::store::now_ms())
+        .await
+        .map_err(db_error)?;
+    drop(tx);
+    let version = state.db.schema_version().await.map_err(db_error)?;
+    let html = render(&Page {
+        database: &state.db.path().display().to_string(),
+        schema_version: version,
+        tasks: &tasks,
+        sources: &sources,
+        tenants: &tenants,
+        recent: &recent.latest(RECENT_SHOWN),
+    });
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(html))
+}
+
+pub struct Page<'a> {
+    pub database: &'a str,
+    pub schema_version: i64,
+    pub tasks: &'a [(String, i64)],
+    pub sources: &'a [(String, i64, i64)],
+    pub tenants: &'a [(String, String, i64, i64)],
+    pub recent: &'a [RequestRecord],
+}
+
+const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:2em;color:#222}\
+table{border-collapse:collapse;margin-bottom:1.5em}\
+th,td{border:1px solid #ccc;padding:.25em .75em;text-align:left}\
+td.n{text-align:right}th{background:#f3f3f3}.empty{color:#888}";
+
+/// Renders the page; every value from the database or a request is HTML-escaped.
+pub fn render(p: &Page<'_>) -> String {
+    let mut h = String::with_capacity(4096);
+    // Writing to a String cannot fail; the results are ignored for that reason.
+    let _ = write!(
+        h,
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta http-equiv=\"refresh\" content=\"5\"><title>cloudtwin status</title>\
+         <style>{STYLE}</style></head><body>\n<h1>cloudtwin {}</h1>\n\
+         <p>database <code id=\"database\">{}</code>, schema version \
+         <span id=\"schema-version\">{}</span></p>\n",
+        env!("CARGO_PKG_VERSION"),
+        esc(p.database),
+        p.schema_version
+    );
+    h.push_str("<h2>Migration tasks by state</h2>\n<table id=\"tasks\"><tr><th>state</th><th>tasks</th></tr>\n");
+    for (state, n) in p.tasks {
+        let _ = writeln!(
+            h,
+            "<tr id=\"task-{}\"><td>{}</td><td class=\"n\">{n}</td></tr>",
+            attr(state),
+            esc(state)
+        );
+    }
+    empty_row(&mut h, p.tasks.is_empty(), 2);
+    h.push_str("</table>\n<h2>Source servers by state</h2>\n<table id=\"sources\"><tr><th>state</th><th>servers</th><th>connected</th></tr>\n");
+    for (state, n, connected) in p.sources {
+        let _ = writeln!(
+            h,
+            "<tr id=\"source-{}\"><td>{}</td><td class=\"n\">{n}</td><td class=\"n\">{connected}</td></tr>",
+            attr(state),
+            esc(state)
+        );
+    }
+    empty_row(&mut h, p.sources.is_empty(), 3);
+    h.push_str("</table>\n<h2>Registry tenants</h2>\n<table id=\"registry\"><tr><th>domain</th><th>project</th><th>microservices</th><th>live instances</th></tr>\n");
+    for (domain, project, services, instances) in p.tenants {
+        let _ = writeln!(
+            h,
+            "<tr><td>{0}</td><td>{1}</td><td class=\"n\">{services}</td><td class=\"n\">{instances}</td></tr>",
+            esc(domain),
+            esc(project)
+        );
+    }
+    empty_row(&mut h, p.tenants.is_empty(), 4);
+    h.push_str("</table>\n<h2>Recent requests</h2>\n<table id=\"recent\"><tr><th>time (UTC)</th><th>method</th><th>path</th><th>status</th><th>latency (ms)</th></tr>\n");
+    for r in p.recent {
+        let at =
+            r.at.format(time::macros::format_description!(
+                "[hour]:[minute]:[second].[subsecond digits:3]"
+            ))
+            .unwrap_or_default();
+        let _ = writeln!(
+            h,
+            "<tr><td>{at}</td><td>{}</td><td><code>{}</code></td><td class=\"n\">{}</td><td class=\"n\">{:.1}</td></tr>",
+            esc(&r.method),
+            esc(&r.path),
+            r.status,
+            r.latency_ms
+        );
+    }
+    empty_row(&mut h, p.recent.is_empty(), 5);
+    h.push_str("</table>\n<p class=\"empty\">Refreshes every 5 seconds. Requests for this page are not listed.</p>\n</body></html>\n");
+    h
+}
+
+fn empty_row(h: &mut String, empty: bool, columns: usize) {
+    if empty {
+        let _ = writeln!(
+            h,
+            "<tr><td colspan=\"{columns}\" class=\"empty\">none</td></tr>"
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_buffer_keeps_only_the_newest() {
+        let recent = RecentRequests::new(3);
+        for i in 0..5 {
+            recent.record("GET", &format!("/p{i}"), 200, 1.0);
+        }
+        let paths: Vec<String> = recent.latest(10).into_iter().map(|r| r.path).collect();
+        assert_eq!(paths, ["/p4", "/p3", "/p2"]);
+        recent.record("GET", &"x".repeat(500), 200, 1.0);
+        assert_eq!(recent.latest(1)[0].path.chars().count(), PATH_MAX + 1);
+    }
+
+    #[test]
+    fn everything_is_escaped() {
+        let recent = RecentRequests::new(3);
+        recent.record("GET", "/v3/<script>alert(1)</script>", 404, 0.5);
+        let html = render(&Page {
+            database: "/tmp/a&b.db",
+            schema_version: 4,
+            tasks: &[("<b>".into(), 1)],
+            sources: &[],
+            tenants: &[("d\"".into(), "p".into(), 1, 2)],
+            recent: &recent.latest(5),
+        });
+        assert!(!html.contains("<script>"), "{html}");
+        assert!(html.contains("&lt;script&gt;"));
+        assert!(html.contains("/tmp/a&amp;b.db"));
+        assert!(html.contains("<meta http-equiv=\"refresh\" content=\"5\">"));
+    }
+}

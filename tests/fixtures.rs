@@ -1,0 +1,340 @@
+//! Fixtures black-box: `cloudtwin seed`, `export`, `serve --fixture`'s loader, and what
+//! the APIs show afterwards.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+const DEMO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/demo.yaml");
+/// The task of the `replicate` + connected source in fixtures/demo.yaml.
+const BUSY_TASK: &str = "7a5c0000-0000-4000-8000-000000000001";
+/// The task of the `finished` source in fixtures/demo.yaml.
+const DONE_TASK: &str = "7a5c0000-0000-4000-8000-000000000002";
+
+fn cloudtwin(db: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cloudtwin"))
+        .arg("--database")
+        .arg(db)
+        .args(args)
+        .env_remove("CLOUDTWIN_DATABASE")
+        .output()
+        .expect("run cloudtwin")
+}
+
+fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "stdout: {}\nstderr: {}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn count(db: &Path, table: &str) -> i64 {
+    rusqlite::Connection::open(db)
+        .unwrap()
+        .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
+        .unwrap()
+}
+
+const TABLES: [&str; 12] = [
+    "domains",
+    "projects",
+    "users",
+    "user_actions",
+    "access_keys",
+    "source_servers",
+    "tasks",
+    "microservices",
+    "instances",
+    "service_schemas",
+    "service_tags",
+    "dependencies",
+];
+
+fn counts(db: &Path) -> Vec<i64> {
+    TABLES.iter().map(|t| count(db, t)).collect()
+}
+
+async fn call(
+    srv: &common::TestServer,
+    token: &str,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut req = srv
+        .client
+        .request(method, srv.url(path))
+        .header("X-Auth-Token", token);
+    if let Some(body) = body {
+        req = req.json(&body);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn a_seeded_estate_shows_in_both_apis_and_keeps_the_delete_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = common::test_settings(dir.path());
+    let out = ok(&cloudtwin(&settings.database, &["seed", DEMO]));
+    assert!(
+        out.contains("4 source servers, 3 tasks, 5 microservices, 6 instances"),
+        "{out}"
+    );
+
+    let srv = common::spawn_on(dir, settings).await;
+    let token = common::token_for(&srv, "demo", "demo", "demo-password").await;
+    let (status, body) = call(&srv, &token, Method::GET, "/v3/sources", None).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["count"], 4, "{body}");
+    let (status, body) = call(
+        &srv,
+        &token,
+        Method::GET,
+        &format!("/v3/tasks/{BUSY_TASK}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["state"], "RUNNING", "{body}");
+
+    // The replicate + connected source keeps its task: 400, and nothing is deleted.
+    let (status, body) = call(
+        &srv,
+        &token,
+        Method::POST,
+        "/v3/tasks/delete",
+        Some(json!({"ids": [BUSY_TASK, DONE_TASK]})),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(count(&srv.db_path(), "tasks"), 3);
+    let (status, body) = call(
+        &srv,
+        &token,
+        Method::POST,
+        "/v3/tasks/delete",
+        Some(json!({"ids": [DONE_TASK]})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+
+    // The fixture's user logs in with its clear-text password and holds only its actions.
+    let viewer = common::token_for(&srv, "demo", "viewer", "viewer-password").await;
+    let (status, _) = call(&srv, &viewer, Method::GET, "/v3/sources", None).await;
+    assert_eq!(status, 200);
+    let (status, _) = call(
+        &srv,
+        &viewer,
+        Method::POST,
+        "/v3/tasks/delete",
+        Some(json!({"ids": [BUSY_TASK]})),
+    )
+    .await;
+    assert_eq!(status, 403);
+
+    // Registry: services, instances (permanent and leased), schemas, tags, dependencies.
+    let base = "/v4/default/registry";
+    let (status, body) = call(
+        &srv,
+        &token,
+        Method::GET,
+        &format!("{base}/microservices"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["services"].as_array().map(Vec::len), Some(5), "{body}");
+    let (status, body) = call(
+        &srv,
+        &token,
+        Method::GET,
+        &format!("{base}/microservices/shop-orders-120/instances"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["instances"].as_array().map(Vec::len),
+        Some(2),
+        "{body}"
+    );
+    let (status, body) = call(
+        &srv,
+        &token,
+        Method::GET,
+        &format!("{base}/microservices/shop-orders-120/providers"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let mut providers: Vec<&str> = body["providers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["serviceName"].as_str().unwrap())
+        .collect();
+    providers.sort_unstable();
+    assert_eq!(providers, ["inventory", "payments"]);
+    let (status, body) = call(
+        &srv,
+        &token,
+        Method::GET,
+        &format!("{base}/microservices/shop-payments-201/tags"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["tags"]["pci"], "yes", "{body}");
+    let (status, body) = call(
+        &srv,
+        &token,
+        Method::GET,
+        &format!("{base}/microservices/shop-orders-120/schemas/OrdersEndpoint"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body["schema"].as_str().unwrap().contains("listOrders"),
+        "{body}"
+    );
+    srv.stop().await;
+}
+
+#[test]
+fn a_broken_fixture_changes_nothing_and_names_the_entity() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db");
+    ok(&cloudtwin(&db, &["seed", DEMO]));
+    let before = counts(&db);
+
+    let broken = dir.path().join("broken.yaml");
+    std::fs::write(
+        &broken,
+        r#"
+domains:
+  - name: acme
+    projects:
+      - name: eu-west-0
+        source_servers:
+          - {name: web-1, ip: 10.9.0.1}
+        tasks:
+          - {name: web-migrate, source_server: web-1, type: MIGRATE_FILE, os_type: LINUX}
+          - {name: db-migrate, source_server: web-9, type: MIGRATE_FILE, os_type: LINUX}
+"#,
+    )
+    .unwrap();
+    let out = cloudtwin(&db, &["seed", broken.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(r#"tasks[1] "db-migrate": source server "web-9" is not defined"#),
+        "{stderr}"
+    );
+    assert_eq!(counts(&db), before);
+
+    // Fails only while writing (a service id that exists), after other rows went in:
+    // the transaction takes them back.
+    std::fs::write(
+        &broken,
+        r#"
+domains:
+  - name: acme
+    projects:
+      - name: eu-west-0
+        source_servers:
+          - {name: web-1, ip: 10.9.0.1, state: replicate}
+registry:
+  - domain: acme
+    project: default
+    microservices:
+      - {id: fresh-one, service_name: fresh}
+  - domain: demo
+    project: default
+    microservices:
+      - {id: shop-orders-120, service_name: another}
+"#,
+    )
+    .unwrap();
+    let out = cloudtwin(&db, &["seed", broken.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(r#"registry[1] demo/default microservices[0] "another": already exists"#),
+        "{stderr}"
+    );
+    assert_eq!(counts(&db), before);
+
+    // Syntax and unknown fields point at the line.
+    std::fs::write(&broken, "domains:\n  - name: acme\n    projcts: []\n").unwrap();
+    let out = cloudtwin(&db, &["seed", broken.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("projcts") && stderr.contains("line 3"),
+        "{stderr}"
+    );
+    assert_eq!(counts(&db), before);
+}
+
+fn export(db: &Path, file: &Path) -> String {
+    ok(&cloudtwin(db, &["export", file.to_str().unwrap()]));
+    std::fs::read_to_string(file).unwrap()
+}
+
+#[tokio::test]
+async fn export_then_seed_then_export_is_byte_identical() {
+    // A served database: the demo account (hashed password, key) is part of the export.
+    let srv = common::spawn().await;
+    cloudtwin::fixtures::load_file(&srv.db, Path::new(DEMO))
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let first = export(&srv.db_path(), &dir.path().join("first.yaml"));
+    assert!(first.contains("password_hash: $argon2"), "{first}");
+    assert!(!first.contains("demo-password"));
+
+    let fresh: PathBuf = dir.path().join("fresh.db");
+    ok(&cloudtwin(
+        &fresh,
+        &["seed", dir.path().join("first.yaml").to_str().unwrap()],
+    ));
+    let second = export(&fresh, &dir.path().join("second.yaml"));
+    assert_eq!(first, second);
+    // JSON is YAML: the same estate as JSON loads too.
+    let json: Value = serde_norway::from_str(&first).unwrap();
+    let json_file = dir.path().join("estate.json");
+    std::fs::write(&json_file, serde_json::to_string_pretty(&json).unwrap()).unwrap();
+    let from_json = dir.path().join("json.db");
+    ok(&cloudtwin(
+        &from_json,
+        &["seed", json_file.to_str().unwrap()],
+    ));
+    assert_eq!(export(&from_json, &dir.path().join("third.yaml")), first);
+    srv.stop().await;
+}
+
+#[tokio::test]
+async fn serve_fixture_loads_only_into_a_database_without_fixture_data() {
+    let srv = common::spawn().await;
+    let demo = srv.settings.demo.domain.clone();
+    let loaded = cloudtwin::fixtures::load_at_start(&srv.db, Path::new(DEMO), &demo)
+        .await
+        .unwrap();
+    assert_eq!(loaded.map(|s| s.source_servers), Some(4));
+    let again = cloudtwin::fixtures::load_at_start(&srv.db, Path::new(DEMO), &demo)
+        .await
+        .unwrap();
+    assert_eq!(again, None);
+    assert_eq!(count(&srv.db_path(), "source_servers"), 4);
+    srv.stop().await;
+}

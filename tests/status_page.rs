@@ -1,0 +1,127 @@
+//! `GET /`: the status page of a seeded server, as HTML and (where Chromium is
+//! installed) as a real browser renders it.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+const DEMO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/demo.yaml");
+
+async fn seeded() -> common::TestServer {
+    let srv = common::spawn().await;
+    cloudtwin::fixtures::load_file(&srv.db, Path::new(DEMO))
+        .await
+        .unwrap();
+    // Something for the recent-requests table, including an error.
+    srv.client.get(srv.url("/health")).send().await.unwrap();
+    srv.client
+        .get(srv.url("/v3/nowhere&more"))
+        .send()
+        .await
+        .unwrap();
+    srv
+}
+
+/// The counts fixtures/demo.yaml gives, as the page renders them.
+fn assert_counts(html: &str) {
+    for row in [
+        r#"<tr id="task-RUNNING"><td>RUNNING</td><td class="n">1</td></tr>"#,
+        r#"<tr id="task-MIGRATE_SUCCESS"><td>MIGRATE_SUCCESS</td><td class="n">1</td></tr>"#,
+        r#"<tr id="task-ABORT"><td>ABORT</td><td class="n">1</td></tr>"#,
+        r#"<tr id="source-replicate"><td>replicate</td><td class="n">1</td><td class="n">1</td></tr>"#,
+        r#"<tr id="source-stopped"><td>stopped</td><td class="n">1</td><td class="n">0</td></tr>"#,
+        r#"<tr><td>demo</td><td>default</td><td class="n">5</td><td class="n">6</td></tr>"#,
+    ] {
+        assert!(html.contains(row), "missing {row} in\n{html}");
+    }
+}
+
+#[tokio::test]
+async fn the_page_shows_the_counts_and_recent_requests() {
+    let srv = seeded().await;
+    let res = srv.client.get(srv.url("/")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let html = res.text().await.unwrap();
+    assert_counts(&html);
+    assert!(html.contains(r#"<meta http-equiv="refresh" content="5">"#));
+    assert!(
+        html.contains(&srv.db_path().display().to_string()),
+        "{html}"
+    );
+    let version = cloudtwin::db::expected_schema_version();
+    assert!(
+        html.contains(&format!(r#"<span id="schema-version">{version}</span>"#)),
+        "{html}"
+    );
+    assert!(html.contains("<code>/health</code>"), "{html}");
+    assert!(
+        html.contains("/v3/nowhere&amp;more"),
+        "request paths are escaped: {html}"
+    );
+    assert!(
+        !html.contains("<code>/</code>"),
+        "the page's own loads are not listed"
+    );
+    srv.stop().await;
+}
+
+fn chromium() -> Option<&'static str> {
+    ["chromium", "chromium-browser"].into_iter().find(|bin| {
+        Command::new(bin)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    })
+}
+
+#[tokio::test]
+async fn chromium_renders_the_counts() {
+    let Some(bin) = chromium() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install Debian's chromium package (see .ci/run)"
+        );
+        eprintln!("skipped: no chromium binary (apt-get install -y chromium)");
+        return;
+    };
+    let srv = seeded().await;
+    let profile = tempfile::tempdir().unwrap();
+    let url = srv.url("/");
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(bin)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ])
+            .arg(format!("--user-data-dir={}", profile.path().display()))
+            .args(["--dump-dom", &url])
+            .output()
+    })
+    .await
+    .unwrap()
+    .expect("chromium runs");
+    let dom = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        dom,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The DOM as parsed: the same rows, with <tbody> inserted by the parser.
+    assert!(dom.contains("<tbody>"), "{dom}");
+    assert_counts(&dom);
+    srv.stop().await;
+}
