@@ -11,6 +11,8 @@ pub fn document() -> Document {
     doc.merge(crate::iam::routes::Api::openapi());
     doc.merge(crate::sms::routes::Api::openapi());
     doc.merge(crate::registry::routes::Api::openapi());
+    doc.merge(crate::admin::routes::Api::openapi());
+    doc.merge(crate::status::Api::openapi());
     doc.info = utoipa::openapi::InfoBuilder::new()
         .title("cloudtwin")
         .version(env!("CARGO_PKG_VERSION"))

@@ -61,6 +61,13 @@ struct SnapshotQuery {
 
 /// `POST /_cloudtwin/snapshot[?name=FILE]`: a consistent copy in `snapshots/` beside
 /// the database file; 201 with its path and size.
+#[utoipa::path(
+    post,
+    path = "/_cloudtwin/snapshot",
+    tag = "cloudtwin admin",
+    operation_id = "admin_snapshot",
+    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+)]
 async fn snapshot(
     state: web::Data<AppState>,
     query: web::Query<SnapshotQuery>,
@@ -84,6 +91,13 @@ struct ResetQuery {
 }
 
 /// `POST /_cloudtwin/reset[?fixture=NAME]`: empty state, demo account, then the fixture.
+#[utoipa::path(
+    post,
+    path = "/_cloudtwin/reset",
+    tag = "cloudtwin admin",
+    operation_id = "admin_reset",
+    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+)]
 async fn reset(
     state: web::Data<AppState>,
     query: web::Query<ResetQuery>,
@@ -114,3 +128,8 @@ async fn reset(
         "loaded": loaded,
     })))
 }
+
+/// The admin routes in the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(snapshot, reset))]
+pub struct Api;

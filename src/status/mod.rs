@@ -77,9 +77,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 fn db_error(e: sqlx::Error) -> ServiceError {
-    ServiceError::Unavailable(e.to_string())
+    ServiceError::from_db(e)
 }
 
+#[utoipa::path(
+    get,
+    path = "/",
+    tag = "cloudtwin",
+    operation_id = "cloudtwin_page",
+    responses((status = 200, description = "The status page", body = String, content_type = "text/html"))
+)]
 async fn page(
     state: web::Data<AppState>,
     recent: web::Data<RecentRequests>,
@@ -228,3 +235,8 @@ mod tests {
         assert!(html.contains("<meta http-equiv=\"refresh\" content=\"5\">"));
     }
 }
+
+/// The status page in the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(page))]
+pub struct Api;
