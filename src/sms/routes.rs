@@ -58,6 +58,30 @@ fn empty_ok() -> HttpResponse {
     HttpResponse::Ok().json(json!({}))
 }
 
+/// What a batch (or single) delete removes; both share the all-or-nothing rule.
+enum Deletion {
+    Tasks,
+    Sources,
+}
+
+async fn delete_all(
+    state: &AppState,
+    caller: &Caller,
+    what: Deletion,
+    ids: &BatchIds,
+) -> Result<HttpResponse, SmsError> {
+    let project = project(caller)?;
+    let rule = state.settings.sms.delete_rule;
+    state
+        .db
+        .write(async |conn| match what {
+            Deletion::Tasks => store::delete_tasks(conn, project, ids, rule).await,
+            Deletion::Sources => store::delete_sources(conn, project, ids, rule).await,
+        })
+        .await?;
+    Ok(empty_ok())
+}
+
 #[derive(Deserialize)]
 struct IdsBody {
     ids: Option<Value>,
@@ -78,13 +102,7 @@ async fn delete_tasks(
 ) -> Result<HttpResponse, SmsError> {
     caller.require("sms:server:batchDeleteTask")?;
     let ids = BatchIds::parse(body.into_inner().ids, domain::TASK_ID_MAX)?;
-    let project = project(&caller)?;
-    let rule = state.settings.sms.delete_rule;
-    state
-        .db
-        .write(async |conn| store::delete_tasks(conn, project, &ids, rule).await)
-        .await?;
-    Ok(empty_ok())
+    delete_all(&state, &caller, Deletion::Tasks, &ids).await
 }
 
 #[utoipa::path(
@@ -102,13 +120,7 @@ async fn delete_task(
 ) -> Result<HttpResponse, SmsError> {
     caller.require("sms:server:deleteTask")?;
     let ids = BatchIds::single(id.into_inner(), domain::TASK_ID_MAX)?;
-    let project = project(&caller)?;
-    let rule = state.settings.sms.delete_rule;
-    state
-        .db
-        .write(async |conn| store::delete_tasks(conn, project, &ids, rule).await)
-        .await?;
-    Ok(empty_ok())
+    delete_all(&state, &caller, Deletion::Tasks, &ids).await
 }
 
 #[utoipa::path(
@@ -126,13 +138,7 @@ async fn delete_sources(
 ) -> Result<HttpResponse, SmsError> {
     caller.require("sms:server:batchDeleteServer")?;
     let ids = BatchIds::parse(body.into_inner().ids, domain::SOURCE_ID_MAX)?;
-    let project = project(&caller)?;
-    let rule = state.settings.sms.delete_rule;
-    state
-        .db
-        .write(async |conn| store::delete_sources(conn, project, &ids, rule).await)
-        .await?;
-    Ok(empty_ok())
+    delete_all(&state, &caller, Deletion::Sources, &ids).await
 }
 
 #[utoipa::path(
@@ -150,13 +156,7 @@ async fn delete_source(
 ) -> Result<HttpResponse, SmsError> {
     caller.require("sms:server:deleteServer")?;
     let ids = BatchIds::single(id.into_inner(), domain::SOURCE_ID_MAX)?;
-    let project = project(&caller)?;
-    let rule = state.settings.sms.delete_rule;
-    state
-        .db
-        .write(async |conn| store::delete_sources(conn, project, &ids, rule).await)
-        .await?;
-    Ok(empty_ok())
+    delete_all(&state, &caller, Deletion::Sources, &ids).await
 }
 
 #[utoipa::path(
