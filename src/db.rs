@@ -162,6 +162,7 @@ impl Db {
             .max_connections(1)
             .min_connections(1)
             .acquire_timeout(Duration::from_secs(30))
+            .after_release(|conn, _| Box::pin(keep_writer(conn)))
             .connect_with(options.clone())
             .await
             .map_err(sqlx_err)?;
@@ -217,6 +218,23 @@ impl Db {
         self.writer.close().await;
         self.reader.close().await;
     }
+}
+
+/// Whether the writer connection may go back to the pool after a transaction.
+///
+/// When COMMIT (or a statement) fails with an I/O error or a full disk, SQLite rolls the
+/// transaction back by itself, but sqlx still counts it as open: its own ROLLBACK then
+/// fails and every later `BEGIN IMMEDIATE` on that connection is refused, so writes would
+/// fail until a restart. Such a connection is closed instead, and the pool opens a fresh
+/// one. After a commit there is nothing to wait for; after a dropped transaction the
+/// ping lets its queued rollback finish first.
+async fn keep_writer(conn: &mut SqliteConnection) -> Result<bool, sqlx::Error> {
+    use sqlx::Connection;
+    if !conn.is_in_transaction() {
+        return Ok(true);
+    }
+    conn.ping().await?;
+    Ok(!conn.is_in_transaction())
 }
 
 /// True when SQLite failed because of the environment (read-only or full disk, I/O

@@ -1,0 +1,141 @@
+//! The real binary under the mixed load, killed with SIGKILL at random moments and
+//! restarted on the same file: every answered write must still be there, no refused
+//! batch may have half-happened, and the file must stay consistent.
+
+mod fault;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use fault::{Shared, Target, demo_token, start};
+use rand::Rng;
+
+const CLIENTS: u64 = 8;
+
+/// Opens the file as the next start would find it and checks it against the ledger.
+fn check(db: &Path, shared: &Shared, when: &str) {
+    let conn = rusqlite::Connection::open(db).expect("open the database after the kill");
+    let mut found = fault::storage_problems(&conn);
+    found.extend(fault::ledger_problems(
+        &conn,
+        &shared.ledger.lock().unwrap(),
+    ));
+    assert!(
+        found.is_empty(),
+        "{when}: the database disagrees with the answers ({} problems): {:#?}",
+        found.len(),
+        &found[..found.len().min(20)]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn kill_9_under_load_loses_no_answered_write() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("cloudtwin.db");
+    let http = fault::client();
+    let mut rng = rand::thread_rng();
+    let kills = rng.gen_range(3..=5);
+    let shared = Arc::new(Shared::default());
+    let mut token = None;
+
+    for round in 0..kills {
+        let mut server = start(&db, &http).await;
+        // Tokens live in the database, so the first one serves every restart.
+        let token = match &token {
+            Some(t) => t,
+            None => token.insert(demo_token(&http, &server.base).await),
+        };
+        let target = Arc::new(Target {
+            client: fault::client(),
+            base: server.base.clone(),
+            token: token.clone(),
+            may_die: true,
+        });
+        if round == 0 {
+            shared.setup_blocked(&target, 6).await;
+            for _ in 0..8 {
+                shared.sms_create(&target).await.expect("seed pair");
+            }
+        }
+        let before = shared.requests.load(std::sync::atomic::Ordering::Relaxed);
+        let seed: u64 = rng.r#gen();
+        let clients: Vec<_> = (0..CLIENTS)
+            .map(|n| {
+                let (shared, target) = (shared.clone(), target.clone());
+                tokio::spawn(async move { shared.run_client(&target, seed + n, 10_000).await })
+            })
+            .collect();
+        let wait = Duration::from_millis(rng.gen_range(200..1200));
+        tokio::time::sleep(wait).await;
+        server.child.kill().expect("SIGKILL the server");
+        server.child.wait().expect("reap the server");
+        for client in clients {
+            client.await.expect("client task finished");
+        }
+        let sent = shared.requests.load(std::sync::atomic::Ordering::Relaxed) - before;
+        eprintln!("round {round}: killed after {wait:?} and {sent} requests (seed {seed})");
+        let problems = shared.problems.lock().unwrap().clone();
+        assert!(
+            problems.is_empty(),
+            "answers no client should get: {:#?}",
+            &problems[..problems.len().min(10)]
+        );
+        check(&db, &shared, &format!("after kill {}", round + 1));
+    }
+
+    // The last restart serves what the clients were told it holds.
+    let mut server = start(&db, &http).await;
+    let token = token.expect("token");
+    let stored_tasks: Vec<String> = {
+        let conn = rusqlite::Connection::open(&db).expect("open");
+        let mut stmt = conn
+            .prepare("SELECT id FROM tasks LIMIT 20")
+            .expect("prepare");
+        stmt.query_map([], |r| r.get(0))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows")
+    };
+    for task in &stored_tasks {
+        let res = http
+            .get(format!("{}/v3/tasks/{task}", server.base))
+            .header("X-Auth-Token", &token)
+            .send()
+            .await
+            .expect("show task");
+        assert_eq!(
+            res.status(),
+            200,
+            "task {task} is served after the restarts"
+        );
+    }
+    let blocked = shared.ledger.lock().unwrap().blocked.clone();
+    for (_, task) in &blocked {
+        let res = http
+            .post(format!("{}/v3/tasks/delete", server.base))
+            .header("X-Auth-Token", &token)
+            .json(&serde_json::json!({ "ids": [task] }))
+            .send()
+            .await
+            .expect("delete request");
+        assert_eq!(
+            res.status(),
+            400,
+            "a replicating source's task is still refused after the restarts"
+        );
+    }
+    let ledger = shared.ledger.lock().unwrap();
+    eprintln!(
+        "{kills} kills: {} sources, {} tasks, {} task batches, {} services, {} instances",
+        ledger.sources.len(),
+        ledger.tasks.len(),
+        ledger.task_deletes.len(),
+        ledger.services.len(),
+        ledger.instances.len()
+    );
+    drop(ledger);
+    server.child.kill().expect("stop the server");
+    server.child.wait().expect("reap the server");
+    check(&db, &shared, "at the end");
+}
