@@ -62,6 +62,17 @@ impl Rejection {
     }
 }
 
+/// Renders a database failure met outside a handler (while authenticating) in the
+/// format of the area `req`'s path belongs to: 503 when the file is unavailable.
+pub fn render_db(req: &HttpRequest, err: sqlx::Error) -> actix_web::Error {
+    match Area::of(req.path()) {
+        Area::Iam => IamError::from(err).into(),
+        Area::Sms => SmsError::from(err).into(),
+        Area::Registry => RegistryError::from(err).into(),
+        Area::Service => ServiceError::from_db(err).into(),
+    }
+}
+
 /// Renders an authentication failure in the format of the area `req`'s path belongs to.
 pub fn render_auth(req: &HttpRequest, err: AuthError) -> actix_web::Error {
     match Area::of(req.path()) {

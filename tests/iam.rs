@@ -331,3 +331,33 @@ fn admin_cli_creates_users_keys_and_grants() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("nobody"));
 }
+
+#[tokio::test]
+async fn demo_user_is_created_even_if_its_domain_came_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = common::test_settings(dir.path());
+    let db = settings.database.to_str().unwrap().to_owned();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cloudtwin"))
+        .args([
+            "iam",
+            "create-user",
+            "--domain",
+            "demo",
+            "--name",
+            "early",
+            "--password",
+            "x1",
+        ])
+        .args(["--database", &db])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let srv = common::spawn_on(dir, settings).await;
+    // The printed demo credentials work.
+    common::token_for(&srv, "demo", "demo", "demo-password").await;
+    let res = common::signed(&srv, Method::GET, "/v3/projects", b"")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+}

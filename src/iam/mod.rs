@@ -259,20 +259,30 @@ pub async fn ensure_demo_in(
     hash: &str,
 ) -> Result<KeyPair, AdminError> {
     let now = now();
-    let fresh = store::domain_id(&mut *conn, &demo.domain).await?.is_none();
     let domain_id = store::ensure_domain(&mut *conn, &demo.domain, now).await?;
     let project_id = store::ensure_project(&mut *conn, &domain_id, &demo.project, now).await?;
-    if fresh {
+    // Decided by the user, not the domain: `iam create-user --domain demo` before the
+    // first start must not leave the printed demo credentials unusable. An existing demo
+    // user is left as it is (its password or grants may have been changed on purpose).
+    if store::user_id(&mut *conn, &domain_id, &demo.user)
+        .await?
+        .is_none()
+    {
         let user_id = store::insert_user(&mut *conn, &domain_id, &demo.user, hash, now).await?;
         store::grant(&mut *conn, &user_id, "*").await?;
-        store::insert_key(
-            &mut *conn,
-            &demo.access_key,
-            &demo.secret_key,
-            &user_id,
-            now,
-        )
-        .await?;
+        if store::key_user(&mut *conn, &demo.access_key)
+            .await?
+            .is_none()
+        {
+            store::insert_key(
+                &mut *conn,
+                &demo.access_key,
+                &demo.secret_key,
+                &user_id,
+                now,
+            )
+            .await?;
+        }
     }
     Ok(KeyPair {
         access: demo.access_key.clone(),

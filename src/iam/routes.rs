@@ -257,6 +257,10 @@ pub async fn authenticate(
                 return Ok(req.error_response(err).map_into_right_body());
             }
             Err(Identify::Failed(err)) => return Ok(req.error_response(err).map_into_right_body()),
+            Err(Identify::Database(err)) => {
+                let err = crate::error::render_db(req.request(), err);
+                return Ok(req.error_response(err).map_into_right_body());
+            }
         }
     };
     req.extensions_mut().insert(caller);
@@ -285,11 +289,12 @@ fn anonymous(req: &HttpRequest) -> Caller {
 enum Identify {
     Refused(AuthError),
     Failed(actix_web::Error),
+    Database(sqlx::Error),
 }
 
 impl From<sqlx::Error> for Identify {
     fn from(e: sqlx::Error) -> Self {
-        Identify::Failed(crate::error::internal(e))
+        Identify::Database(e)
     }
 }
 

@@ -304,3 +304,11 @@ pub async fn first_project(
     .fetch_optional(conn)
     .await
 }
+
+/// The user owning an access key, if the key exists.
+pub async fn key_user(conn: &mut SqliteConnection, access: &str) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar("SELECT user_id FROM access_keys WHERE access = ?")
+        .bind(access)
+        .fetch_optional(conn)
+        .await
+}

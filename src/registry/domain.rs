@@ -1025,11 +1025,7 @@ pub fn parse_with_schema(value: Option<&str>) -> Result<bool> {
     }
 }
 
-/// Milliseconds since the Unix epoch; leases are kept at this resolution.
-pub fn now_ms() -> i64 {
-    let now = time::OffsetDateTime::now_utc();
-    i64::try_from(now.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
-}
+pub use crate::db::now_ms;
 
 #[cfg(test)]
 mod tests {

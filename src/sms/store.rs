@@ -10,10 +10,7 @@ use super::domain::{
 };
 use super::error::SmsError;
 use crate::config::DeleteRule;
-
-pub fn now_ms() -> i64 {
-    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
-}
+use crate::db::now_ms;
 
 fn new_id() -> String {
     uuid::Uuid::new_v4().to_string()
