@@ -381,8 +381,8 @@ pub async fn delete_service(db: &Db, tenant: &Tenant, id: &ServiceId, force: boo
         sqlx::query(
             "DELETE FROM dependencies WHERE provider_env = ?1 AND provider_app = ?2 \
              AND provider_name = ?3 \
-             AND consumer_id IN (SELECT service_id FROM microservices \
-                                 WHERE domain = ?4 AND project = ?5) \
+             AND EXISTS (SELECT 1 FROM microservices c \
+                                 WHERE c.service_id = dependencies.consumer_id AND c.domain = ?4 AND c.project = ?5) \
              AND NOT EXISTS (SELECT 1 FROM microservices WHERE domain = ?4 AND project = ?5 \
                              AND environment = ?1 AND app_id = ?2 AND service_name = ?3 \
                              AND service_id <> ?6)",
@@ -468,8 +468,8 @@ async fn renew(
     let renewed = sqlx::query(
         "UPDATE instances SET last_heartbeat_ms = ?1 \
          WHERE service_id = ?2 AND instance_id = ?3 AND lease_expires_ms >= ?1 \
-         AND service_id IN (SELECT service_id FROM microservices \
-                            WHERE domain = ?4 AND project = ?5)",
+         AND EXISTS (SELECT 1 FROM microservices m \
+                     WHERE m.service_id = instances.service_id AND m.domain = ?4 AND m.project = ?5)",
     )
     .bind(now)
     .bind(service)
@@ -597,7 +597,8 @@ pub async fn set_instance_status(
         service_id,
         instance_id,
         "UPDATE instances SET status = ?1, modified_at = ?2 WHERE lease_expires_ms >= ?3 \
-         AND service_id IN (SELECT service_id FROM microservices WHERE domain = ?4 AND project = ?5) \
+         AND EXISTS (SELECT 1 FROM microservices m WHERE m.service_id = instances.service_id \
+         AND m.domain = ?4 AND m.project = ?5) \
          AND service_id = ?6 AND instance_id = ?7",
         status.as_str().to_owned(),
     )
@@ -617,7 +618,8 @@ pub async fn set_instance_properties(
         service_id,
         instance_id,
         "UPDATE instances SET properties = ?1, modified_at = ?2 WHERE lease_expires_ms >= ?3 \
-         AND service_id IN (SELECT service_id FROM microservices WHERE domain = ?4 AND project = ?5) \
+         AND EXISTS (SELECT 1 FROM microservices m WHERE m.service_id = instances.service_id \
+         AND m.domain = ?4 AND m.project = ?5) \
          AND service_id = ?6 AND instance_id = ?7",
         to_json(properties)?,
     )
@@ -633,8 +635,8 @@ pub async fn deregister_instance(
     db.write(async |conn| {
         let deleted = sqlx::query(
             "DELETE FROM instances WHERE service_id = ?1 AND instance_id = ?2 \
-             AND lease_expires_ms >= ?3 AND service_id IN \
-             (SELECT service_id FROM microservices WHERE domain = ?4 AND project = ?5)",
+             AND lease_expires_ms >= ?3 AND EXISTS (SELECT 1 FROM microservices m \
+             WHERE m.service_id = instances.service_id AND m.domain = ?4 AND m.project = ?5)",
         )
         .bind(service_id.as_str())
         .bind(instance_id.as_str())

@@ -211,7 +211,9 @@ struct Blocker {
 }
 
 /// Checks every id exists in the project and that none is blocked by the rule, then
-/// deletes the rows of `table`. `lookup` yields (id, source state, connected) per id.
+/// deletes the rows of `table`. The queries write `+project_id` so that SQLite looks
+/// the ids up by primary key instead of scanning the project through its index
+/// (≈ 20 ms per statement at 100,000 tasks; see docs/performance.md). `lookup` yields (id, source state, connected) per id.
 async fn delete_all_or_nothing(
     conn: &mut SqliteConnection,
     project: &str,
@@ -275,8 +277,8 @@ pub async fn delete_tasks(
         "migration task",
         "SELECT t.id, s.state, s.connected
            FROM tasks t JOIN source_servers s ON s.id = t.source_server_id
-          WHERE t.project_id = ?1 AND t.id IN (SELECT value FROM json_each(?2))",
-        "DELETE FROM tasks WHERE project_id = ?1 AND id IN (SELECT value FROM json_each(?2))",
+          WHERE +t.project_id = ?1 AND t.id IN (SELECT value FROM json_each(?2))",
+        "DELETE FROM tasks WHERE +project_id = ?1 AND id IN (SELECT value FROM json_each(?2))",
     )
     .await
 }
@@ -296,8 +298,8 @@ pub async fn delete_sources(
         rule,
         "source server",
         "SELECT id, state, connected FROM source_servers
-          WHERE project_id = ?1 AND id IN (SELECT value FROM json_each(?2))",
-        "DELETE FROM source_servers WHERE project_id = ?1 AND id IN (SELECT value FROM json_each(?2))",
+          WHERE +project_id = ?1 AND id IN (SELECT value FROM json_each(?2))",
+        "DELETE FROM source_servers WHERE +project_id = ?1 AND id IN (SELECT value FROM json_each(?2))",
     )
     .await
 }
