@@ -3,7 +3,8 @@
 //! Functions taking a `SqliteConnection` run inside the caller's `BEGIN IMMEDIATE`
 //! transaction (`Db::write`), so their reads and writes commit together or not at all.
 
-use sqlx::sqlite::{SqliteConnection, SqlitePool};
+use sqlx::QueryBuilder;
+use sqlx::sqlite::{Sqlite, SqliteConnection, SqlitePool};
 
 use super::domain::{
     self, BatchIds, NewSource, NewTask, Operation, Page, SourceState, TaskPatch, TaskState,
@@ -71,15 +72,32 @@ pub struct SourceFilter {
     pub enterprise_project_id: Option<String>,
 }
 
-const SOURCE_WHERE: &str = "
-     WHERE s.project_id = ?1
-       AND (?2 IS NULL OR s.id = ?2)
-       AND (?3 IS NULL OR s.name LIKE '%' || ?3 || '%')
-       AND (?4 IS NULL OR s.ip = ?4)
-       AND (?5 IS NULL OR s.state = ?5)
-       AND (?6 IS NULL OR s.connected = ?6)
-       AND (?7 IS NULL OR s.migproject = ?7)
-       AND (?8 IS NULL OR s.enterprise_project_id = ?8)";
+impl SourceFilter {
+    /// Only the filters given become conditions, so that an unfiltered count can be
+    /// answered from the project index instead of testing every row.
+    fn push_where(&self, q: &mut QueryBuilder<Sqlite>, project: &str) {
+        q.push(" WHERE s.project_id = ")
+            .push_bind(project.to_owned());
+        let mut eq = |column: &str, value: &Option<String>| {
+            if let Some(v) = value {
+                q.push(format!(" AND {column} = ")).push_bind(v.clone());
+            }
+        };
+        eq("s.id", &self.id);
+        eq("s.ip", &self.ip);
+        eq("s.state", &self.state);
+        eq("s.migproject", &self.migproject);
+        eq("s.enterprise_project_id", &self.enterprise_project_id);
+        if let Some(name) = &self.name {
+            q.push(" AND s.name LIKE '%' || ")
+                .push_bind(name.clone())
+                .push(" || '%'");
+        }
+        if let Some(connected) = self.connected {
+            q.push(" AND s.connected = ").push_bind(connected);
+        }
+    }
+}
 
 pub async fn list_sources(
     pool: &SqlitePool,
@@ -89,34 +107,16 @@ pub async fn list_sources(
 ) -> sqlx::Result<(i64, Vec<SourceRow>)> {
     // One read transaction: count and page come from the same snapshot.
     let mut tx = pool.begin().await?;
-    let count_sql = format!("SELECT COUNT(*) FROM source_servers s {SOURCE_WHERE}");
-    let count: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql))
-        .bind(project)
-        .bind(&f.id)
-        .bind(&f.name)
-        .bind(&f.ip)
-        .bind(&f.state)
-        .bind(f.connected)
-        .bind(&f.migproject)
-        .bind(&f.enterprise_project_id)
-        .fetch_one(&mut *tx)
-        .await?;
-    let list_sql = format!(
-        "{SOURCE_SELECT} {SOURCE_WHERE} ORDER BY s.add_date DESC, s.id LIMIT ?9 OFFSET ?10"
-    );
-    let rows = sqlx::query_as(sqlx::AssertSqlSafe(list_sql))
-        .bind(project)
-        .bind(&f.id)
-        .bind(&f.name)
-        .bind(&f.ip)
-        .bind(&f.state)
-        .bind(f.connected)
-        .bind(&f.migproject)
-        .bind(&f.enterprise_project_id)
-        .bind(page.limit)
-        .bind(page.offset)
-        .fetch_all(&mut *tx)
-        .await?;
+    let mut count = QueryBuilder::new("SELECT COUNT(*) FROM source_servers s");
+    f.push_where(&mut count, project);
+    let count: i64 = count.build_query_scalar().fetch_one(&mut *tx).await?;
+    let mut list = QueryBuilder::new(SOURCE_SELECT);
+    f.push_where(&mut list, project);
+    list.push(" ORDER BY s.add_date DESC, s.id LIMIT ")
+        .push_bind(page.limit)
+        .push(" OFFSET ")
+        .push_bind(page.offset);
+    let rows = list.build_query_as().fetch_all(&mut *tx).await?;
     tx.commit().await?;
     Ok((count, rows))
 }
@@ -357,13 +357,27 @@ pub struct TaskFilter {
     pub enterprise_project_id: Option<String>,
 }
 
-const TASK_WHERE: &str = "
-     WHERE t.project_id = ?1
-       AND (?2 IS NULL OR t.id = ?2)
-       AND (?3 IS NULL OR t.name LIKE '%' || ?3 || '%')
-       AND (?4 IS NULL OR t.state = ?4)
-       AND (?5 IS NULL OR t.source_server_id = ?5)
-       AND (?6 IS NULL OR t.enterprise_project_id = ?6)";
+impl TaskFilter {
+    /// Only the filters given become conditions (see [`SourceFilter::push_where`]).
+    fn push_where(&self, q: &mut QueryBuilder<Sqlite>, project: &str) {
+        q.push(" WHERE t.project_id = ")
+            .push_bind(project.to_owned());
+        let mut eq = |column: &str, value: &Option<String>| {
+            if let Some(v) = value {
+                q.push(format!(" AND {column} = ")).push_bind(v.clone());
+            }
+        };
+        eq("t.id", &self.id);
+        eq("t.state", &self.state);
+        eq("t.source_server_id", &self.source_server_id);
+        eq("t.enterprise_project_id", &self.enterprise_project_id);
+        if let Some(name) = &self.name {
+            q.push(" AND t.name LIKE '%' || ")
+                .push_bind(name.clone())
+                .push(" || '%'");
+        }
+    }
+}
 
 pub async fn list_tasks(
     pool: &SqlitePool,
@@ -373,29 +387,16 @@ pub async fn list_tasks(
 ) -> sqlx::Result<(i64, Vec<TaskRow>)> {
     // One read transaction: count and page come from the same snapshot.
     let mut tx = pool.begin().await?;
-    let count_sql = format!("SELECT COUNT(*) FROM tasks t {TASK_WHERE}");
-    let count: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql))
-        .bind(project)
-        .bind(&f.id)
-        .bind(&f.name)
-        .bind(&f.state)
-        .bind(&f.source_server_id)
-        .bind(&f.enterprise_project_id)
-        .fetch_one(&mut *tx)
-        .await?;
-    let list_sql =
-        format!("{TASK_SELECT} {TASK_WHERE} ORDER BY t.create_date DESC, t.id LIMIT ?7 OFFSET ?8");
-    let rows = sqlx::query_as(sqlx::AssertSqlSafe(list_sql))
-        .bind(project)
-        .bind(&f.id)
-        .bind(&f.name)
-        .bind(&f.state)
-        .bind(&f.source_server_id)
-        .bind(&f.enterprise_project_id)
-        .bind(page.limit)
-        .bind(page.offset)
-        .fetch_all(&mut *tx)
-        .await?;
+    let mut count = QueryBuilder::new("SELECT COUNT(*) FROM tasks t");
+    f.push_where(&mut count, project);
+    let count: i64 = count.build_query_scalar().fetch_one(&mut *tx).await?;
+    let mut list = QueryBuilder::new(TASK_SELECT);
+    f.push_where(&mut list, project);
+    list.push(" ORDER BY t.create_date DESC, t.id LIMIT ")
+        .push_bind(page.limit)
+        .push(" OFFSET ")
+        .push_bind(page.offset);
+    let rows = list.build_query_as().fetch_all(&mut *tx).await?;
     tx.commit().await?;
     Ok((count, rows))
 }
