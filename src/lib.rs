@@ -6,6 +6,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod extract;
 pub mod fixtures;
 pub mod health;
 pub mod iam;

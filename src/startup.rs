@@ -4,13 +4,14 @@ use std::net::{SocketAddr, TcpListener};
 use std::time::Duration;
 
 use actix_web::dev::{Server, ServiceResponse};
-use actix_web::error::{JsonPayloadError, PayloadError};
+use actix_web::error::JsonPayloadError;
 use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers, from_fn};
 use actix_web::{App, HttpRequest, HttpServer, web};
 
 use crate::config::Settings;
 use crate::db::Db;
 use crate::error::Rejection;
+use crate::extract::{body_limit, json_rejection};
 use crate::iam::{self, KeyPair};
 use crate::status::{self, RecentRequests};
 use crate::{admin, health, registry, sms, telemetry};
@@ -89,21 +90,8 @@ pub fn bind(state: AppState) -> std::io::Result<Running> {
     Ok(Running { server, addr })
 }
 
-fn body_limit(req: &HttpRequest) -> usize {
-    req.app_data::<web::Data<AppState>>()
-        .map_or(0, |s| s.settings.body_limit)
-}
-
 fn json_error(err: JsonPayloadError, req: &HttpRequest) -> actix_web::Error {
-    let rejection = match err {
-        JsonPayloadError::Overflow { .. }
-        | JsonPayloadError::OverflowKnownLength { .. }
-        | JsonPayloadError::Payload(PayloadError::Overflow) => Rejection::TooLarge {
-            limit: body_limit(req),
-        },
-        other => Rejection::BadRequest(other.to_string()),
-    };
-    rejection.render(req)
+    json_rejection(err, body_limit(req)).render(req)
 }
 
 fn bad_request(err: &impl std::fmt::Display, req: &HttpRequest) -> actix_web::Error {

@@ -91,6 +91,17 @@ async fn registry_403_is_in_its_own_format() {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
+
+    // Permission first, body second: a malformed body from this reader is still a 403.
+    let res = srv
+        .client
+        .post(srv.url("/v4/default/registry/microservices"))
+        .header("X-Auth-Token", &token)
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
 }
 
 #[tokio::test]

@@ -430,6 +430,17 @@ async fn missing_permission_gives_the_seeds_exact_403() {
     assert_eq!(body["details"][0]["error_code"], "SMS.9004");
     assert_eq!(body["error_param"][0], body["details"][0]["error_msg"]);
     assert_eq!(sms.task_count(), 1);
+    // The permission is checked before the body is looked at, as on the real gateway.
+    let res = sms
+        .srv
+        .client
+        .post(sms.srv.url("/v3/tasks/delete"))
+        .header("X-Auth-Token", &token)
+        .body("{\"ids\": [")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
     // What it was granted still works.
     let (status, _) = sms.call_as(&token, Method::GET, "/v3/tasks", None).await;
     assert_eq!(status, 200);

@@ -16,6 +16,7 @@ use super::domain::{
 };
 use super::error::RegistryError;
 use super::store::{self, InstanceRecord, SchemaRecord, ServiceFilter, ServiceRecord};
+use crate::extract::JsonBody;
 use crate::iam::Caller;
 use crate::startup::AppState;
 
@@ -316,12 +317,12 @@ struct CreateServiceBody {
 async fn create_service(
     caller: Caller,
     path: web::Path<ProjectRoute>,
-    body: web::Json<CreateServiceBody>,
+    body: JsonBody<CreateServiceBody>,
     state: web::Data<AppState>,
 ) -> Reply {
     caller.require("cse:microservice:create")?;
     let tenant = tenant(&caller, &path.project_id);
-    let body = body.into_inner();
+    let body = body.parse()?;
     let service = body
         .service
         .ok_or_else(|| RegistryError::InvalidParams("Request body is empty".into()))?;
@@ -485,13 +486,13 @@ fn required_properties(body: PropertiesBody) -> Result<BTreeMap<String, String>,
 async fn set_service_properties(
     caller: Caller,
     path: web::Path<ServiceRoute>,
-    body: web::Json<PropertiesBody>,
+    body: JsonBody<PropertiesBody>,
     state: web::Data<AppState>,
 ) -> Reply {
     caller.require("cse:microservice:update")?;
     let tenant = tenant(&caller, &path.project_id);
     let id = ServiceId::parse(&path.service_id)?;
-    let properties = required_properties(body.into_inner())?;
+    let properties = required_properties(body.parse()?)?;
     store::set_service_properties(&state.db, &tenant, &id, &properties).await?;
     Ok(ok_empty())
 }
@@ -554,12 +555,12 @@ async fn delete_services(
     caller: Caller,
     path: web::Path<ProjectRoute>,
     query: web::Query<ForceQuery>,
-    body: web::Json<DeleteServicesBody>,
+    body: JsonBody<DeleteServicesBody>,
     state: web::Data<AppState>,
 ) -> Reply {
     caller.require("cse:microservice:delete")?;
     let tenant = tenant(&caller, &path.project_id);
-    let body = body.into_inner();
+    let body = body.parse()?;
     let force = domain::parse_force(query.force.as_deref())? || body.force.unwrap_or(false);
     let ids = ServiceIds::parse(body.service_ids)?;
     let outcomes = store::delete_services(&state.db, &tenant, &ids, force).await;
@@ -593,14 +594,14 @@ struct RegisterBody {
 async fn register_instance(
     caller: Caller,
     path: web::Path<ServiceRoute>,
-    body: web::Json<RegisterBody>,
+    body: JsonBody<RegisterBody>,
     state: web::Data<AppState>,
 ) -> Reply {
     caller.require("cse:instance:register")?;
     let tenant = tenant(&caller, &path.project_id);
     let service_id = ServiceId::parse(&path.service_id)?;
     let instance = body
-        .into_inner()
+        .parse()?
         .instance
         .ok_or_else(|| RegistryError::InvalidParams("Request body is empty".into()))?;
     let instance = NewInstance::parse(instance)?;
@@ -724,12 +725,12 @@ struct HeartbeatResult {
 async fn heartbeats(
     caller: Caller,
     path: web::Path<ProjectRoute>,
-    body: web::Json<HeartbeatsBody>,
+    body: JsonBody<HeartbeatsBody>,
     state: web::Data<AppState>,
 ) -> Reply {
     caller.require("cse:instance:heartbeat")?;
     let tenant = tenant(&caller, &path.project_id);
-    let items = domain::parse_heartbeat_set(body.into_inner().instances)?;
+    let items = domain::parse_heartbeat_set(body.parse()?.instances)?;
     let mut results: Vec<HeartbeatResult> = Vec::with_capacity(items.len());
     let mut valid = Vec::new();
     for item in items {
@@ -796,13 +797,13 @@ async fn set_instance_status(
 async fn set_instance_properties(
     caller: Caller,
     path: web::Path<InstanceRoute>,
-    body: web::Json<PropertiesBody>,
+    body: JsonBody<PropertiesBody>,
     state: web::Data<AppState>,
 ) -> Reply {
     caller.require("cse:instance:update")?;
     let tenant = tenant(&caller, &path.project_id);
     let (service_id, instance_id) = instance_ids(&path)?;
-    let properties = required_properties(body.into_inner())?;
+    let properties = required_properties(body.parse()?)?;
     store::set_instance_properties(&state.db, &tenant, &service_id, &instance_id, &properties)
         .await?;
     Ok(ok_empty())
@@ -867,11 +868,12 @@ struct DependenciesBody {
 async fn put_dependencies(
     caller: Caller,
     project_id: &str,
-    body: DependenciesBody,
+    body: JsonBody<DependenciesBody>,
     mode: DependencyMode,
     state: &AppState,
 ) -> Reply {
     caller.require("cse:dependency:update")?;
+    let body = body.parse()?;
     let tenant = tenant(&caller, project_id);
     let dependencies = Dependency::parse_all(body.dependencies, mode)?;
     store::put_dependencies(&state.db, &tenant, &dependencies, mode).await?;
@@ -892,13 +894,13 @@ async fn put_dependencies(
 async fn override_dependencies(
     caller: Caller,
     path: web::Path<ProjectRoute>,
-    body: web::Json<DependenciesBody>,
+    body: JsonBody<DependenciesBody>,
     state: web::Data<AppState>,
 ) -> Reply {
     put_dependencies(
         caller,
         &path.project_id,
-        body.into_inner(),
+        body,
         DependencyMode::Override,
         &state,
     )
@@ -917,17 +919,10 @@ async fn override_dependencies(
 async fn add_dependencies(
     caller: Caller,
     path: web::Path<ProjectRoute>,
-    body: web::Json<DependenciesBody>,
+    body: JsonBody<DependenciesBody>,
     state: web::Data<AppState>,
 ) -> Reply {
-    put_dependencies(
-        caller,
-        &path.project_id,
-        body.into_inner(),
-        DependencyMode::Add,
-        &state,
-    )
-    .await
+    put_dependencies(caller, &path.project_id, body, DependencyMode::Add, &state).await
 }
 
 #[derive(Deserialize)]
@@ -1024,13 +1019,13 @@ struct SchemasBody {
 async fn replace_schemas(
     caller: Caller,
     path: web::Path<ServiceRoute>,
-    body: web::Json<SchemasBody>,
+    body: JsonBody<SchemasBody>,
     state: web::Data<AppState>,
 ) -> Reply {
     caller.require("cse:schema:update")?;
     let tenant = tenant(&caller, &path.project_id);
     let service_id = ServiceId::parse(&path.service_id)?;
-    let schemas = Schema::parse_set(body.into_inner().schemas)?;
+    let schemas = Schema::parse_set(body.parse()?.schemas)?;
     store::replace_schemas(&state.db, &tenant, &service_id, &schemas).await?;
     Ok(ok_empty())
 }
@@ -1054,13 +1049,13 @@ fn schema_ids(path: &SchemaRoute) -> Result<(ServiceId, SchemaId), RegistryError
 async fn put_schema(
     caller: Caller,
     path: web::Path<SchemaRoute>,
-    body: web::Json<SchemaBody>,
+    body: JsonBody<SchemaBody>,
     state: web::Data<AppState>,
 ) -> Reply {
     caller.require("cse:schema:update")?;
     let tenant = tenant(&caller, &path.project_id);
     let (service_id, schema_id) = schema_ids(&path)?;
-    let schema = Schema::parse_for(schema_id, body.into_inner())?;
+    let schema = Schema::parse_for(schema_id, body.parse()?)?;
     store::put_schema(&state.db, &tenant, &service_id, &schema).await?;
     Ok(ok_empty())
 }
@@ -1177,13 +1172,13 @@ struct TagsBody {
 async fn add_tags(
     caller: Caller,
     path: web::Path<ServiceRoute>,
-    body: web::Json<TagsBody>,
+    body: JsonBody<TagsBody>,
     state: web::Data<AppState>,
 ) -> Reply {
     caller.require("cse:tag:update")?;
     let tenant = tenant(&caller, &path.project_id);
     let service_id = ServiceId::parse(&path.service_id)?;
-    let tags = domain::parse_tags(body.into_inner().tags)?;
+    let tags = domain::parse_tags(body.parse()?.tags)?;
     store::add_tags(&state.db, &tenant, &service_id, &tags, domain::MAX_TAGS).await?;
     Ok(ok_empty())
 }

@@ -12,6 +12,7 @@ use super::domain::{
 use super::error::SmsError;
 use super::store::{self, SourceFilter, SourceRow, TaskFilter, TaskRow};
 use crate::error::ServiceError;
+use crate::extract::JsonBody;
 use crate::iam::Caller;
 use crate::startup::AppState;
 
@@ -98,10 +99,10 @@ struct IdsBody {
 async fn delete_tasks(
     state: web::Data<AppState>,
     caller: Caller,
-    body: web::Json<IdsBody>,
+    body: JsonBody<IdsBody>,
 ) -> Result<HttpResponse, SmsError> {
     caller.require("sms:server:batchDeleteTask")?;
-    let ids = BatchIds::parse(body.into_inner().ids, domain::TASK_ID_MAX)?;
+    let ids = BatchIds::parse(body.parse()?.ids, domain::TASK_ID_MAX)?;
     delete_all(&state, &caller, Deletion::Tasks, &ids).await
 }
 
@@ -134,10 +135,10 @@ async fn delete_task(
 async fn delete_sources(
     state: web::Data<AppState>,
     caller: Caller,
-    body: web::Json<IdsBody>,
+    body: JsonBody<IdsBody>,
 ) -> Result<HttpResponse, SmsError> {
     caller.require("sms:server:batchDeleteServer")?;
-    let ids = BatchIds::parse(body.into_inner().ids, domain::SOURCE_ID_MAX)?;
+    let ids = BatchIds::parse(body.parse()?.ids, domain::SOURCE_ID_MAX)?;
     delete_all(&state, &caller, Deletion::Sources, &ids).await
 }
 
@@ -170,10 +171,10 @@ async fn delete_source(
 async fn register_source(
     state: web::Data<AppState>,
     caller: Caller,
-    body: web::Json<RegisterSourceBody>,
+    body: JsonBody<RegisterSourceBody>,
 ) -> Result<HttpResponse, SmsError> {
     caller.require("sms:server:registerServer")?;
-    let source = NewSource::parse(body.into_inner())?;
+    let source = NewSource::parse(body.parse()?)?;
     let project = project(&caller)?;
     let id = state
         .db
@@ -318,11 +319,11 @@ async fn update_source(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<String>,
-    body: web::Json<UpdateSourceBody>,
+    body: JsonBody<UpdateSourceBody>,
 ) -> Result<HttpResponse, SmsError> {
     caller.require("sms:server:updateServer")?;
     let id = domain::path_id(&id, domain::SOURCE_ID_MAX)?;
-    let body = body.into_inner();
+    let body = body.parse()?;
     let name = body
         .name
         .as_deref()
@@ -362,10 +363,10 @@ async fn update_source(
 async fn create_task(
     state: web::Data<AppState>,
     caller: Caller,
-    body: web::Json<CreateTaskBody>,
+    body: JsonBody<CreateTaskBody>,
 ) -> Result<HttpResponse, SmsError> {
     caller.require("sms:server:createTask")?;
-    let task = NewTask::parse(body.into_inner())?;
+    let task = NewTask::parse(body.parse()?)?;
     let project = project(&caller)?;
     let id = state
         .db
@@ -478,11 +479,11 @@ async fn update_task(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<String>,
-    body: web::Json<UpdateTaskBody>,
+    body: JsonBody<UpdateTaskBody>,
 ) -> Result<HttpResponse, SmsError> {
     caller.require("sms:server:updateTask")?;
     let id = domain::path_id(&id, domain::TASK_ID_MAX)?;
-    let patch = TaskPatch::parse(body.into_inner())?;
+    let patch = TaskPatch::parse(body.parse()?)?;
     let project = project(&caller)?;
     let found = state
         .db
@@ -516,11 +517,11 @@ async fn task_action(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<String>,
-    body: web::Json<ActionBody>,
+    body: JsonBody<ActionBody>,
 ) -> Result<HttpResponse, SmsError> {
     caller.require("sms:server:updateTaskStatus")?;
     let id = domain::path_id(&id, domain::TASK_ID_MAX)?;
-    let body = body.into_inner();
+    let body = body.parse()?;
     let op = Operation::parse(body.operation.as_deref().unwrap_or(""))?;
     if op == Operation::CloneTest && body.template_id.as_deref().is_none_or(str::is_empty) {
         return Err(SmsError::invalid(
@@ -566,9 +567,9 @@ fn missing(what: &str, id: &str) -> ServiceError {
 async fn admin_source(
     state: web::Data<AppState>,
     id: web::Path<String>,
-    body: web::Json<AdminSourceBody>,
+    body: JsonBody<AdminSourceBody>,
 ) -> Result<HttpResponse, ServiceError> {
-    let body = body.into_inner();
+    let body = body.parse()?;
     let new_state = body
         .state
         .as_deref()
@@ -603,8 +604,9 @@ struct AdminTaskBody {
 async fn admin_task(
     state: web::Data<AppState>,
     id: web::Path<String>,
-    body: web::Json<AdminTaskBody>,
+    body: JsonBody<AdminTaskBody>,
 ) -> Result<HttpResponse, ServiceError> {
+    let body = body.parse()?;
     let new_state = TaskState::parse(&body.state)
         .ok_or_else(|| bad(format!("unknown task state {:?}", body.state)))?;
     let found = state

@@ -1,0 +1,55 @@
+//! Request extractors shared by the areas.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::error::{JsonPayloadError, PayloadError};
+use actix_web::{FromRequest, HttpRequest, web};
+use serde::de::DeserializeOwned;
+
+use crate::error::Rejection;
+use crate::startup::AppState;
+
+/// A JSON body whose parse error waits until the handler asks for the value.
+///
+/// actix runs extractors before the handler, so with `web::Json` a caller without
+/// the permission who sends a malformed body would get 400; the real gateway checks
+/// the permission first (403), and so do handlers that call `caller.require` before
+/// [`JsonBody::parse`].
+pub struct JsonBody<T>(Result<T, Rejection>);
+
+impl<T> JsonBody<T> {
+    /// The body, or the 400/413 rejection, which each area's error type renders.
+    pub fn parse(self) -> Result<T, Rejection> {
+        self.0
+    }
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let limit = body_limit(req);
+        // Like the app-wide JsonConfig: no Content-Type is needed (curl -d sends a form type).
+        let body = web::JsonBody::<T>::new(req, payload, None, false).limit(limit);
+        Box::pin(async move { Ok(JsonBody(body.await.map_err(|e| json_rejection(e, limit)))) })
+    }
+}
+
+/// The configured body limit of the application serving `req`.
+pub fn body_limit(req: &HttpRequest) -> usize {
+    req.app_data::<web::Data<AppState>>()
+        .map_or(0, |s| s.settings.body_limit)
+}
+
+/// How a JSON extraction failure reads in every area: too large, or a bad request.
+pub fn json_rejection(err: JsonPayloadError, limit: usize) -> Rejection {
+    match err {
+        JsonPayloadError::Overflow { .. }
+        | JsonPayloadError::OverflowKnownLength { .. }
+        | JsonPayloadError::Payload(PayloadError::Overflow) => Rejection::TooLarge { limit },
+        other => Rejection::BadRequest(other.to_string()),
+    }
+}
