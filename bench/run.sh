@@ -237,7 +237,7 @@ if [ "$ONLY" = all ] || [ "$ONLY" = registry ]; then
     raw_s=$(field "$raw" seconds)
     store_s=$(field "$store" seconds)
     row "Registry force batch delete $REG_DELETE services (wall)" "$del_s" "s" "$raw_s s" \
-        "(raw SQLite, same row deletes)" "ratio = raw time / ours" \
+        "(raw SQLite, pre-fix statement shapes)" "ratio = raw time / ours" \
         "$(awk -v a="$del_s" -v b="$raw_s" 'BEGIN{printf "%.0f%%", 100*b/a}')"
     row "  same through registry::store, no HTTP" "$store_s" "s" "$raw_s s" "(raw SQLite)" "" \
         "$(awk -v a="$store_s" -v b="$raw_s" 'BEGIN{printf "%.0f%%", 100*b/a}')"

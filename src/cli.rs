@@ -211,8 +211,7 @@ async fn iam_command(cmd: IamCommand, settings: Settings) -> anyhow::Result<()> 
     Ok(outcome?)
 }
 
-/// Like `serve`, first makes sure the demo account exists: the demo user is created only
-/// with its domain, so a fixture that declares the demo domain must come second.
+/// Like `serve`, first makes sure the demo account exists, so that the fixture adds to it.
 async fn seed(settings: Settings, file: PathBuf) -> anyhow::Result<()> {
     let (state, _) = AppState::open(settings).await?;
     let outcome = fixtures::load_file(&state.db, &file).await;

@@ -47,11 +47,7 @@ fn internal(e: impl std::fmt::Display) -> ServiceError {
 }
 
 fn db_error(e: sqlx::Error) -> ServiceError {
-    if crate::db::is_unavailable(&e) {
-        ServiceError::Unavailable(e.to_string())
-    } else {
-        internal(e)
-    }
+    ServiceError::from_db(e)
 }
 
 #[derive(Deserialize)]
@@ -66,7 +62,7 @@ struct SnapshotQuery {
     path = "/_cloudtwin/snapshot",
     tag = "cloudtwin admin",
     operation_id = "admin_snapshot",
-    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+    responses((status = 201, description = "Created: the snapshot's path and size", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
 )]
 async fn snapshot(
     state: web::Data<AppState>,
