@@ -361,3 +361,117 @@ async fn demo_user_is_created_even_if_its_domain_came_first() {
         .unwrap();
     assert_eq!(res.status(), 200);
 }
+
+/// Passwords, tokens and secret keys must not reach the logs, even at debug level.
+#[tokio::test]
+async fn secrets_never_reach_the_logs() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db");
+    let db = db.to_str().unwrap();
+    let cli = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_cloudtwin"))
+            .args(args)
+            .args(["--database", db])
+            .output()
+            .unwrap()
+    };
+    let password = "Very-Secret-Password-42";
+    let out = cli(&[
+        "iam",
+        "create-user",
+        "--domain",
+        "qa",
+        "--name",
+        "bob",
+        "--password",
+        password,
+    ]);
+    assert!(out.status.success());
+    cli(&[
+        "iam", "grant", "--domain", "qa", "--user", "bob", "--action", "*",
+    ]);
+    let key: Value = serde_json::from_slice(
+        &cli(&["iam", "create-key", "--domain", "qa", "--user", "bob"]).stdout,
+    )
+    .unwrap();
+    let secret = key["secret"].as_str().unwrap().to_owned();
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let log = std::fs::File::create(dir.path().join("server.log")).unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_cloudtwin"))
+        .args([
+            "serve",
+            "--database",
+            db,
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .env("CLOUDTWIN_LOG__LEVEL", "debug")
+        .stdout(std::process::Stdio::null())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let mut token = None;
+    for _ in 0..100 {
+        if let Ok(res) = client
+            .post(format!("{base}/v3/auth/tokens"))
+            .json(&common::password_body("qa", "bob", password))
+            .send()
+            .await
+        {
+            token = Some(
+                res.headers()["x-subject-token"]
+                    .to_str()
+                    .unwrap()
+                    .to_owned(),
+            );
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let token = token.expect("server answered");
+    let res = client
+        .get(format!("{base}/v3/tasks"))
+        .header("X-Auth-Token", &token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    // A wrong password and a forged signature are logged as refusals, not echoed.
+    client
+        .post(format!("{base}/v3/auth/tokens"))
+        .json(&common::password_body("qa", "bob", "Wrong-Secret-99"))
+        .send()
+        .await
+        .unwrap();
+    client
+        .get(format!("{base}/v3/tasks"))
+        .header(
+            "Authorization",
+            format!(
+                "SDK-HMAC-SHA256 Access={}, SignedHeaders=host;x-sdk-date, Signature={}",
+                key["access"].as_str().unwrap(),
+                "ab".repeat(32)
+            ),
+        )
+        .header("X-Sdk-Date", "20261125T000000Z")
+        .send()
+        .await
+        .unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    let logs = std::fs::read_to_string(dir.path().join("server.log")).unwrap();
+    assert!(
+        logs.contains("/v3/tasks"),
+        "the requests were logged: {logs}"
+    );
+    for secret in [password, "Wrong-Secret-99", token.as_str(), secret.as_str()] {
+        assert!(!logs.contains(secret), "a secret reached the logs");
+    }
+}
