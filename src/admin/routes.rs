@@ -62,6 +62,7 @@ struct SnapshotQuery {
     path = "/_cloudtwin/snapshot",
     tag = "cloudtwin admin",
     operation_id = "admin_snapshot",
+    params(("name" = Option<String>, Query, description = "file name inside snapshots/ beside the database")),
     responses((status = 201, description = "Created: the snapshot's path and size", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
 )]
 async fn snapshot(
@@ -92,6 +93,7 @@ struct ResetQuery {
     path = "/_cloudtwin/reset",
     tag = "cloudtwin admin",
     operation_id = "admin_reset",
+    params(("fixture" = Option<String>, Query, description = "fixture NAME, read from admin.fixtures_dir/NAME.yaml")),
     responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
 )]
 async fn reset(

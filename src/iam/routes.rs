@@ -198,6 +198,7 @@ struct ProjectQuery {
     path = "/v3/projects",
     tag = "IAM",
     operation_id = "iam_list_projects",
+    params(("name" = Option<String>, Query, description = "project (region) name")),
     responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
 )]
 async fn list_projects(

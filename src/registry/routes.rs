@@ -422,7 +422,7 @@ struct ExistenceQuery {
     path = "/v4/{project_id}/registry/existence",
     tag = "Registry",
     operation_id = "registry_existence",
-    params(("project_id" = String, Path)),
+    params(("project_id" = String, Path), ("type" = Option<String>, Query, description = "microservice or schema"), ("appId" = Option<String>, Query, description = "application"), ("serviceName" = Option<String>, Query, description = "service name or alias"), ("version" = Option<String>, Query, description = "exact version"), ("env" = Option<String>, Query, description = "environment"), ("serviceId" = Option<String>, Query, description = "for type=schema"), ("schemaId" = Option<String>, Query, description = "for type=schema")),
     responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
 )]
 async fn existence(
@@ -507,7 +507,7 @@ struct ForceQuery {
     path = "/v4/{project_id}/registry/microservices/{service_id}",
     tag = "Registry",
     operation_id = "registry_delete_service",
-    params(("project_id" = String, Path), ("service_id" = String, Path)),
+    params(("project_id" = String, Path), ("service_id" = String, Path), ("force" = Option<String>, Query, description = "true, false, 1 or 0")),
     responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
 )]
 async fn delete_service(
@@ -547,7 +547,7 @@ struct DeletedService<'a> {
     path = "/v4/{project_id}/registry/microservices",
     tag = "Registry",
     operation_id = "registry_delete_services",
-    params(("project_id" = String, Path)),
+    params(("project_id" = String, Path), ("force" = Option<String>, Query, description = "true, false, 1 or 0 (true in the body or here forces)")),
     request_body(content = serde_json::Value, content_type = "application/json"),
     responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
 )]
@@ -768,7 +768,7 @@ struct StatusQuery {
     path = "/v4/{project_id}/registry/microservices/{service_id}/instances/{instance_id}/status",
     tag = "Registry",
     operation_id = "registry_set_instance_status",
-    params(("project_id" = String, Path), ("service_id" = String, Path), ("instance_id" = String, Path)),
+    params(("project_id" = String, Path), ("service_id" = String, Path), ("instance_id" = String, Path), ("value" = Option<String>, Query, description = "UP, DOWN, STARTING, TESTING or OUTOFSERVICE")),
     responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
 )]
 async fn set_instance_status(
@@ -826,7 +826,7 @@ struct FindParams {
     path = "/v4/{project_id}/registry/instances",
     tag = "Registry",
     operation_id = "registry_find_instances",
-    params(("project_id" = String, Path)),
+    params(("project_id" = String, Path), ("appId" = Option<String>, Query, description = "application"), ("serviceName" = Option<String>, Query, description = "service name or alias"), ("version" = Option<String>, Query, description = "latest, 1.0.0+, 1.0.0-2.0.0 or exact; none means all"), ("env" = Option<String>, Query, description = "environment"), ("rev" = Option<String>, Query, description = "revision from X-Resource-Revision: 304 when unchanged")),
     responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
 )]
 async fn find_instances(
@@ -1218,7 +1218,7 @@ struct TagValueQuery {
     path = "/v4/{project_id}/registry/microservices/{service_id}/tags/{key}",
     tag = "Registry",
     operation_id = "registry_update_tag",
-    params(("project_id" = String, Path), ("service_id" = String, Path), ("key" = String, Path)),
+    params(("project_id" = String, Path), ("service_id" = String, Path), ("key" = String, Path), ("value" = Option<String>, Query, description = "the new value")),
     responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
 )]
 async fn update_tag(

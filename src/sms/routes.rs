@@ -205,6 +205,7 @@ fn non_empty(v: Option<String>) -> Option<String> {
     path = "/v3/sources",
     tag = "SMS",
     operation_id = "sms_list_sources",
+    params(("id" = Option<String>, Query, description = "exact id"), ("name" = Option<String>, Query, description = "substring of the name"), ("ip" = Option<String>, Query, description = "exact IPv4"), ("state" = Option<String>, Query, description = "source state, any case"), ("connected" = Option<String>, Query, description = "true or false"), ("migproject" = Option<String>, Query, description = "migration project id"), ("enterprise_project_id" = Option<String>, Query, description = "enterprise project"), ("limit" = Option<String>, Query, description = "1 to 100, default 50"), ("offset" = Option<String>, Query, description = "default 0")),
     responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
 )]
 async fn list_sources(
@@ -391,6 +392,7 @@ struct TaskQuery {
     path = "/v3/tasks",
     tag = "SMS",
     operation_id = "sms_list_tasks",
+    params(("id" = Option<String>, Query, description = "exact id"), ("name" = Option<String>, Query, description = "substring of the name"), ("state" = Option<String>, Query, description = "task state, any case"), ("source_server_id" = Option<String>, Query, description = "the source server"), ("enterprise_project_id" = Option<String>, Query, description = "enterprise project"), ("limit" = Option<String>, Query, description = "1 to 200, default 100"), ("offset" = Option<String>, Query, description = "default 0")),
     responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
 )]
 async fn list_tasks(
