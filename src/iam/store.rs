@@ -312,3 +312,18 @@ pub async fn key_user(conn: &mut SqliteConnection, access: &str) -> sqlx::Result
         .fetch_optional(conn)
         .await
 }
+
+pub async fn user_exists(
+    pool: &SqlitePool,
+    domain_name: &str,
+    user_name: &str,
+) -> sqlx::Result<bool> {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM users u JOIN domains d ON d.id = u.domain_id
+                         WHERE d.name = ? AND u.name = ?)",
+    )
+    .bind(domain_name)
+    .bind(user_name)
+    .fetch_one(pool)
+    .await
+}
