@@ -957,18 +957,7 @@ async fn providers(
     query: web::Query<RelationQuery>,
     state: web::Data<AppState>,
 ) -> Reply {
-    #[derive(Serialize)]
-    struct Providers {
-        #[serde(skip_serializing_if = "Vec::is_empty")]
-        providers: Vec<ServiceView>,
-    }
-    caller.require("cse:dependency:get")?;
-    let tenant = tenant(&caller, &path.project_id);
-    let id = ServiceId::parse(&path.service_id)?;
-    let found = store::providers_of(&state.db, &tenant, &id).await?;
-    Ok(HttpResponse::Ok().json(Providers {
-        providers: service_views(without_self(found, &id, &query))?,
-    }))
+    related(&caller, &path, &query, &state, Side::Providers).await
 }
 
 #[utoipa::path(
@@ -985,18 +974,45 @@ async fn consumers(
     query: web::Query<RelationQuery>,
     state: web::Data<AppState>,
 ) -> Reply {
-    #[derive(Serialize)]
-    struct Consumers {
-        #[serde(skip_serializing_if = "Vec::is_empty")]
-        consumers: Vec<ServiceView>,
-    }
+    related(&caller, &path, &query, &state, Side::Consumers).await
+}
+
+/// Which side of a dependency a query asks for; its name is also the reply's key.
+#[derive(Clone, Copy)]
+enum Side {
+    Providers,
+    Consumers,
+}
+
+async fn related(
+    caller: &Caller,
+    path: &ServiceRoute,
+    query: &RelationQuery,
+    state: &AppState,
+    side: Side,
+) -> Reply {
     caller.require("cse:dependency:get")?;
-    let tenant = tenant(&caller, &path.project_id);
+    let tenant = tenant(caller, &path.project_id);
     let id = ServiceId::parse(&path.service_id)?;
-    let found = store::consumers_of(&state.db, &tenant, &id).await?;
-    Ok(HttpResponse::Ok().json(Consumers {
-        consumers: service_views(without_self(found, &id, &query))?,
-    }))
+    let (key, found) = match side {
+        Side::Providers => (
+            "providers",
+            store::providers_of(&state.db, &tenant, &id).await?,
+        ),
+        Side::Consumers => (
+            "consumers",
+            store::consumers_of(&state.db, &tenant, &id).await?,
+        ),
+    };
+    let views = service_views(without_self(found, &id, query))?;
+    // Service Center leaves an empty list out: the reply is then `{}`.
+    let mut body = serde_json::Map::new();
+    if !views.is_empty() {
+        let list =
+            serde_json::to_value(views).map_err(|e| RegistryError::Internal(e.to_string()))?;
+        body.insert(key.to_owned(), list);
+    }
+    Ok(HttpResponse::Ok().json(body))
 }
 
 // ---------------------------------------------------------------------------------------

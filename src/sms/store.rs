@@ -105,20 +105,34 @@ pub async fn list_sources(
     f: &SourceFilter,
     page: Page,
 ) -> sqlx::Result<(i64, Vec<SourceRow>)> {
-    // One read transaction: count and page come from the same snapshot.
-    let mut tx = pool.begin().await?;
     let mut count = QueryBuilder::new("SELECT COUNT(*) FROM source_servers s");
     f.push_where(&mut count, project);
-    let count: i64 = count.build_query_scalar().fetch_one(&mut *tx).await?;
     let mut list = QueryBuilder::new(SOURCE_SELECT);
     f.push_where(&mut list, project);
-    list.push(" ORDER BY s.add_date DESC, s.id LIMIT ")
+    list.push(" ORDER BY s.add_date DESC, s.id");
+    count_and_page(pool, count, list, page).await
+}
+
+/// Runs a filtered count and one page of the same filter in one read transaction, so
+/// that `count` and the rows come from the same snapshot.
+async fn count_and_page<R>(
+    pool: &SqlitePool,
+    mut count: QueryBuilder<Sqlite>,
+    mut list: QueryBuilder<Sqlite>,
+    page: Page,
+) -> sqlx::Result<(i64, Vec<R>)>
+where
+    R: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> + Send + Unpin,
+{
+    let mut tx = pool.begin().await?;
+    let total: i64 = count.build_query_scalar().fetch_one(&mut *tx).await?;
+    list.push(" LIMIT ")
         .push_bind(page.limit)
         .push(" OFFSET ")
         .push_bind(page.offset);
     let rows = list.build_query_as().fetch_all(&mut *tx).await?;
     tx.commit().await?;
-    Ok((count, rows))
+    Ok((total, rows))
 }
 
 pub async fn source(pool: &SqlitePool, project: &str, id: &str) -> sqlx::Result<Option<SourceRow>> {
@@ -385,20 +399,12 @@ pub async fn list_tasks(
     f: &TaskFilter,
     page: Page,
 ) -> sqlx::Result<(i64, Vec<TaskRow>)> {
-    // One read transaction: count and page come from the same snapshot.
-    let mut tx = pool.begin().await?;
     let mut count = QueryBuilder::new("SELECT COUNT(*) FROM tasks t");
     f.push_where(&mut count, project);
-    let count: i64 = count.build_query_scalar().fetch_one(&mut *tx).await?;
     let mut list = QueryBuilder::new(TASK_SELECT);
     f.push_where(&mut list, project);
-    list.push(" ORDER BY t.create_date DESC, t.id LIMIT ")
-        .push_bind(page.limit)
-        .push(" OFFSET ")
-        .push_bind(page.offset);
-    let rows = list.build_query_as().fetch_all(&mut *tx).await?;
-    tx.commit().await?;
-    Ok((count, rows))
+    list.push(" ORDER BY t.create_date DESC, t.id");
+    count_and_page(pool, count, list, page).await
 }
 
 pub async fn task(pool: &SqlitePool, project: &str, id: &str) -> sqlx::Result<Option<TaskRow>> {
