@@ -16,7 +16,6 @@ use cloudtwin::config::{Overrides, Settings};
 use cloudtwin::db::Db;
 use cloudtwin::registry::domain::{ServiceId, Tenant};
 use cloudtwin::sms::domain::{BatchIds, TASK_ID_MAX};
-use cloudtwin::startup::AppState;
 
 type Res<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
@@ -121,7 +120,7 @@ fn micros(d: Duration) -> u64 {
 
 /// Opens the file with the server's migrations and demo account, returns the demo project.
 async fn prepare(db: &str) -> Res<String> {
-    let (state, demo) = AppState::open(settings(db)?).await?;
+    let (state, demo) = cloudtwin::startup::open(settings(db)?).await?;
     state.db.close().await;
     Ok(demo.project_id)
 }
@@ -467,15 +466,20 @@ async fn reg_store_load(
                     ) else {
                         break;
                     };
-                    store::heartbeat(&db, &tenant, &sid, &iid).await.is_ok()
+                    db.write(async |conn| store::heartbeat(conn, &tenant, &sid, &iid).await)
+                        .await
+                        .is_ok()
                 } else {
                     let name = format!("svc-{:05}", i % n.max(1));
                     let Ok(query) = FindQuery::parse(Some("bench"), Some(&name), None, None) else {
                         break;
                     };
-                    store::find_instances(&db, &tenant, &query, None)
-                        .await
-                        .is_ok_and(|found| !found.is_empty())
+                    match db.read().await {
+                        Ok(mut tx) => store::find_instances(&mut tx, &tenant, &query, None)
+                            .await
+                            .is_ok_and(|found| !found.instances.is_empty()),
+                        Err(_) => false,
+                    }
                 };
                 lat.push(micros(t.elapsed()));
                 if !ok {
@@ -584,10 +588,12 @@ async fn reg_store_delete(db: &str, n: usize) -> Res<()> {
     let mut errors = 0usize;
     for i in 0..n {
         let id = ServiceId::parse(&service_id(i))?;
-        if cloudtwin::registry::store::delete_service(&db, &tenant, &id, true)
-            .await
-            .is_err()
-        {
+        let deleted = db
+            .write(async |conn| {
+                cloudtwin::registry::store::delete_service(conn, &tenant, &id, true).await
+            })
+            .await;
+        if deleted.is_err() {
             errors += 1;
         }
     }

@@ -7,7 +7,7 @@ use clap::{Parser, Subcommand};
 
 use crate::config::{Overrides, Settings};
 use crate::db::{self, Db};
-use crate::startup::{self, AppState};
+use crate::startup;
 use crate::telemetry;
 use crate::{admin, fixtures, iam};
 
@@ -213,7 +213,7 @@ async fn iam_command(cmd: IamCommand, settings: Settings) -> anyhow::Result<()> 
 
 /// Like `serve`, first makes sure the demo account exists, so that the fixture adds to it.
 async fn seed(settings: Settings, file: PathBuf) -> anyhow::Result<()> {
-    let (state, _) = AppState::open(settings).await?;
+    let (state, _) = startup::open(settings).await?;
     let outcome = fixtures::load_file(&state.db, &file).await;
     state.db.close().await;
     let settings = state.settings;
@@ -252,7 +252,7 @@ async fn snapshot(settings: Settings, out: PathBuf) -> anyhow::Result<()> {
 }
 
 async fn serve(settings: Settings, fixture: Option<PathBuf>) -> anyhow::Result<()> {
-    let (state, demo) = AppState::open(settings).await?;
+    let (state, demo) = startup::open(settings).await?;
     let fixture_note = match fixture {
         Some(file) => Some(
             match fixtures::load_at_start(&state.db, &file, &state.settings.demo.domain).await? {

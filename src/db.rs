@@ -9,6 +9,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
     SqliteSynchronous,
 };
+use sqlx::{Sqlite, Transaction};
 
 use crate::config::Settings;
 
@@ -192,6 +193,12 @@ impl Db {
     /// The pool for queries that only read.
     pub fn reader(&self) -> &SqlitePool {
         &self.reader
+    }
+
+    /// A read transaction on a read-only connection: the queries of one request see one
+    /// snapshot of the file. Dropping it ends it.
+    pub async fn read(&self) -> Result<Transaction<'static, Sqlite>, sqlx::Error> {
+        self.reader.begin().await
     }
 
     /// Runs `work` inside a `BEGIN IMMEDIATE` transaction on the writer connection:

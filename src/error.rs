@@ -1,44 +1,10 @@
-//! Errors that arise before a request reaches an area's handler (unknown routes,
-//! unparsable bodies, oversized bodies) or outside any area, rendered in the JSON
-//! format of the API the path belongs to.
+//! The refusals every area words in its own format ([`Rejection`]), and the errors of
+//! cloudtwin's own routes. Choosing the format by path happens once, in `edge`; this
+//! module knows no area.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
-
-use crate::iam::{AuthError, IamError};
-use crate::registry::error::RegistryError;
-use crate::sms::error::SmsError;
-
-/// Which emulated API a path belongs to; it decides the error body format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Area {
-    /// `/v3/auth/...` and `/v3/projects`: IAM (Keystone's `{"error":{...}}`).
-    Iam,
-    /// The rest of `/v3/...`: SMS (`error_code` / `error_msg`).
-    Sms,
-    /// `/v4/...`: the ServiceComb registry (`errorCode` / `errorMessage` / `detail`).
-    Registry,
-    /// Everything else: health, admin and unknown top-level paths.
-    Service,
-}
-
-impl Area {
-    pub fn of(path: &str) -> Self {
-        if path.starts_with("/v3/auth/")
-            || path == "/v3/projects"
-            || path.starts_with("/v3/projects/")
-        {
-            Area::Iam
-        } else if path == "/v3" || path.starts_with("/v3/") {
-            Area::Sms
-        } else if path == "/v4" || path.starts_with("/v4/") {
-            Area::Registry
-        } else {
-            Area::Service
-        }
-    }
-}
 
 /// A refusal that is the same in every area, only worded in that area's format.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,39 +14,6 @@ pub enum Rejection {
     BadRequest(String),
     TooLarge { limit: usize },
     Internal(String),
-}
-
-impl Rejection {
-    /// Renders the rejection in the format of the area that `req`'s path belongs to.
-    pub fn render(self, req: &HttpRequest) -> actix_web::Error {
-        match Area::of(req.path()) {
-            Area::Iam => IamError::from(self).into(),
-            Area::Sms => SmsError::from(self).into(),
-            Area::Registry => RegistryError::from(self).into(),
-            Area::Service => ServiceError::from(self).into(),
-        }
-    }
-}
-
-/// Renders a database failure met outside a handler (while authenticating) in the
-/// format of the area `req`'s path belongs to: 503 when the file is unavailable.
-pub fn render_db(req: &HttpRequest, err: sqlx::Error) -> actix_web::Error {
-    match Area::of(req.path()) {
-        Area::Iam => IamError::from(err).into(),
-        Area::Sms => SmsError::from(err).into(),
-        Area::Registry => RegistryError::from(err).into(),
-        Area::Service => ServiceError::from_db(err).into(),
-    }
-}
-
-/// Renders an authentication failure in the format of the area `req`'s path belongs to.
-pub fn render_auth(req: &HttpRequest, err: AuthError) -> actix_web::Error {
-    match Area::of(req.path()) {
-        Area::Iam => IamError::from(err).into(),
-        Area::Sms => SmsError::from(err).into(),
-        Area::Registry => RegistryError::from(err).into(),
-        Area::Service => err.gateway_response_error(),
-    }
 }
 
 /// Errors of cloudtwin's own endpoints (`/health`, `/ready`, `/_cloudtwin/...`).

@@ -9,7 +9,7 @@ use actix_web::{FromRequest, HttpRequest, web};
 use serde::de::DeserializeOwned;
 
 use crate::error::Rejection;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// A JSON body whose parse error waits until the handler asks for the value.
 ///

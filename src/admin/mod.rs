@@ -4,6 +4,8 @@
 pub mod routes;
 pub mod store;
 
+pub use routes::{guard, routes};
+
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 

@@ -5,7 +5,7 @@ use std::time::Duration;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
-use actix_web::middleware::{Next, from_fn};
+use actix_web::middleware::Next;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
@@ -13,21 +13,17 @@ use serde_json::json;
 use super::{ResetError, SnapshotError};
 use crate::error::{Rejection, ServiceError};
 use crate::fixtures::{Fixture, FixtureError};
-use crate::startup::AppState;
+use crate::state::AppState;
 
+/// The routes of the `/_cloudtwin` scope, which startup mounts behind [`guard`].
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::scope("/_cloudtwin")
-            .wrap(from_fn(guard))
-            .service(web::scope("/sms").configure(crate::sms::routes::admin_routes))
-            .service(web::resource("/snapshot").post(snapshot))
-            .service(web::resource("/reset").post(reset)),
-    );
+    cfg.service(web::resource("/snapshot").post(snapshot))
+        .service(web::resource("/reset").post(reset));
 }
 
-/// Refusals are answered as responses (not Err) so that the outer middleware still
+/// The admin-token check in front of every `/_cloudtwin` route. Refusals are answered as responses (not Err) so that the outer middleware still
 /// logs them and adds X-Request-Id.
-async fn guard(
+pub async fn guard(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {

@@ -82,6 +82,18 @@ pub fn encoded_authorization_message(action: &str, resource: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(format!("action={action};resource={resource}"))
 }
 
+/// An area whose requests [`routes::authenticate`] guards: its error type renders the
+/// refusals (401, 403, a database that is unavailable) in the area's own format.
+pub trait Realm: From<AuthError> + From<sqlx::Error> + ResponseError + 'static {
+    /// Whether `auth.registry = off` lets callers in without a credential, the tenant
+    /// taken from `X-Domain-Name` (the open-source Service Center model).
+    const ANONYMOUS_WHEN_REGISTRY_AUTH_IS_OFF: bool = false;
+}
+
+impl Realm for IamError {}
+
+pub use routes::authenticate;
+
 /// The authenticated caller of a request, put in place by [`routes::authenticate`].
 #[derive(Debug, Clone)]
 pub struct Caller {
@@ -119,8 +131,10 @@ impl FromRequest for Caller {
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
         let caller = req.extensions().get::<Caller>().cloned();
+        // Only a handler mounted outside every authenticated scope can get here; the
+        // gateway's 401 body is the same in every area.
         ready(caller.ok_or_else(|| {
-            crate::error::render_auth(req, AuthError::unauthorized(req, "x-auth-token not found"))
+            AuthError::unauthorized(req, "x-auth-token not found").gateway_response_error()
         }))
     }
 }

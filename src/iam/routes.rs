@@ -10,10 +10,9 @@ use serde_json::json;
 use time::OffsetDateTime;
 
 use super::domain::{self, Grants, SignatureHeader, SignedRequest};
-use super::{AuthError, Caller, IamError, store};
+use super::{AuthError, Caller, IamError, Realm, store};
 use crate::config::Switch;
-use crate::error::{Area, render_auth};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Routes that need no credential.
 pub fn public(cfg: &mut web::ServiceConfig) {
@@ -22,7 +21,7 @@ pub fn public(cfg: &mut web::ServiceConfig) {
 
 /// Routes behind [`authenticate`], relative to the `/v3` scope.
 pub fn protected(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/projects").get(list_projects));
+    cfg.service(web::resource("").get(list_projects));
 }
 
 #[derive(Deserialize)]
@@ -230,10 +229,10 @@ fn base_url(req: &HttpRequest) -> String {
     format!("{}://{}", info.scheme(), info.host())
 }
 
-/// Authenticates `/v3` (except token issue) and `/v4` requests and stores the
-/// [`Caller`] for the handlers. Paths that match no route pass through untouched, so
-/// that they get their 404 rather than a 401.
-pub async fn authenticate(
+/// Authenticates the requests of one area's scope (`E` is that area's error type, which
+/// renders the refusals) and stores the [`Caller`] for the handlers. Paths that match no
+/// route pass through untouched, so that they get their 404 rather than a 401.
+pub async fn authenticate<E: Realm>(
     mut req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
@@ -244,7 +243,7 @@ pub async fn authenticate(
         let err = crate::error::internal("application state missing");
         return Ok(req.error_response(err).map_into_right_body());
     };
-    let caller = if Area::of(req.path()) == Area::Registry
+    let caller = if E::ANONYMOUS_WHEN_REGISTRY_AUTH_IS_OFF
         && state.settings.auth.registry == Switch::Off
     {
         anonymous(req.request())
@@ -254,13 +253,11 @@ pub async fn authenticate(
         match identify(&mut req, &state).await {
             Ok(caller) => caller,
             Err(Identify::Refused(err)) => {
-                let err = render_auth(req.request(), err);
-                return Ok(req.error_response(err).map_into_right_body());
+                return Ok(req.error_response(E::from(err)).map_into_right_body());
             }
             Err(Identify::Failed(err)) => return Ok(req.error_response(err).map_into_right_body()),
             Err(Identify::Database(err)) => {
-                let err = crate::error::render_db(req.request(), err);
-                return Ok(req.error_response(err).map_into_right_body());
+                return Ok(req.error_response(E::from(err)).map_into_right_body());
             }
         }
     };

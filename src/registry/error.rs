@@ -171,3 +171,7 @@ impl ResponseError for RegistryError {
         })
     }
 }
+
+impl crate::iam::Realm for RegistryError {
+    const ANONYMOUS_WHEN_REGISTRY_AUTH_IS_OFF: bool = true;
+}

@@ -8,6 +8,8 @@ pub mod store;
 
 use std::time::Duration;
 
+pub use routes::routes;
+
 use crate::db::Db;
 
 /// Removes expired instances every `period`, each round in its own short write
@@ -19,11 +21,22 @@ pub fn start_reaper(db: Db, period: Duration) -> tokio::task::JoinHandle<()> {
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticks.tick().await;
-            match store::reap_expired(&db).await {
+            match reap(&db).await {
                 Ok(0) => {}
                 Ok(removed) => tracing::debug!(removed, "reaped expired registry instances"),
                 Err(e) => tracing::warn!(error = %e, detail = ?e, "registry reaper round failed"),
             }
         }
     })
+}
+
+/// One reaper round: a probe on a reader, then the delete in a write transaction only
+/// when there is something to delete.
+async fn reap(db: &Db) -> Result<u64, error::RegistryError> {
+    let now = domain::now_ms();
+    if !store::any_expired(&mut *db.read().await?, now).await? {
+        return Ok(0);
+    }
+    db.write(async |conn| store::reap_expired(conn, now).await)
+        .await
 }

@@ -181,3 +181,5 @@ impl ResponseError for SmsError {
         })
     }
 }
+
+impl crate::iam::Realm for SmsError {}

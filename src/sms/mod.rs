@@ -4,3 +4,5 @@ pub mod domain;
 pub mod error;
 pub mod routes;
 pub mod store;
+
+pub use routes::{admin_routes, routes};

@@ -14,7 +14,7 @@ use super::store::{self, SourceFilter, SourceRow, TaskFilter, TaskRow};
 use crate::error::ServiceError;
 use crate::extract::JsonBody;
 use crate::iam::Caller;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Routes relative to the authenticated `/v3` scope. The literal `/delete` paths come
 /// before the `/{id}` ones so that they win.

@@ -3,74 +3,17 @@
 
 pub mod store;
 
-use std::collections::VecDeque;
 use std::fmt::Write as _;
-use std::sync::Mutex;
 
 use actix_web::{HttpResponse, web};
 use html_escape::{encode_double_quoted_attribute as attr, encode_text as esc};
 
 use crate::error::ServiceError;
-use crate::startup::AppState;
+use crate::state::AppState;
+use crate::telemetry::{RecentRequests, RequestRecord};
 
-/// How many recent requests are kept, and how many the page shows.
-pub const RECENT_CAPACITY: usize = 50;
+/// How many recent requests the page shows.
 const RECENT_SHOWN: usize = 20;
-/// Longer paths are cut: the buffer must stay small whatever clients send.
-const PATH_MAX: usize = 200;
-
-#[derive(Debug, Clone)]
-pub struct RequestRecord {
-    pub at: time::OffsetDateTime,
-    pub method: String,
-    pub path: String,
-    pub status: u16,
-    pub latency_ms: f64,
-}
-
-/// The last requests, newest last. A plain mutex around a ring buffer: each request
-/// holds it for one push, which costs far less than the request's own logging.
-#[derive(Debug)]
-pub struct RecentRequests {
-    entries: Mutex<VecDeque<RequestRecord>>,
-    capacity: usize,
-}
-
-impl RecentRequests {
-    pub fn new(capacity: usize) -> Self {
-        Self {
-            entries: Mutex::new(VecDeque::with_capacity(capacity)),
-            capacity,
-        }
-    }
-
-    pub fn record(&self, method: &str, path: &str, status: u16, latency_ms: f64) {
-        let path = match path.char_indices().nth(PATH_MAX) {
-            Some((cut, _)) => format!("{}…", &path[..cut]),
-            None => path.to_owned(),
-        };
-        let record = RequestRecord {
-            at: time::OffsetDateTime::now_utc(),
-            method: method.to_owned(),
-            path,
-            status,
-            latency_ms,
-        };
-        // A panic while holding the lock cannot leave the deque inconsistent, so a
-        // poisoned lock is still usable.
-        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        if entries.len() == self.capacity {
-            entries.pop_front();
-        }
-        entries.push_back(record);
-    }
-
-    /// Up to `n` of the newest requests, newest first.
-    pub fn latest(&self, n: usize) -> Vec<RequestRecord> {
-        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        entries.iter().rev().take(n).cloned().collect()
-    }
-}
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/").get(page));
@@ -204,18 +147,6 @@ fn empty_row(h: &mut String, empty: bool, columns: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_buffer_keeps_only_the_newest() {
-        let recent = RecentRequests::new(3);
-        for i in 0..5 {
-            recent.record("GET", &format!("/p{i}"), 200, 1.0);
-        }
-        let paths: Vec<String> = recent.latest(10).into_iter().map(|r| r.path).collect();
-        assert_eq!(paths, ["/p4", "/p3", "/p2"]);
-        recent.record("GET", &"x".repeat(500), 200, 1.0);
-        assert_eq!(recent.latest(1)[0].path.chars().count(), PATH_MAX + 1);
-    }
 
     #[test]
     fn everything_is_escaped() {

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use cloudtwin::config::{Overrides, Settings};
 use cloudtwin::db::Db;
 use cloudtwin::iam::KeyPair;
-use cloudtwin::startup::{self, AppState};
+use cloudtwin::startup;
 
 pub struct TestServer {
     pub addr: SocketAddr,
@@ -45,7 +45,7 @@ pub async fn spawn_with(adjust: impl FnOnce(&mut Settings)) -> TestServer {
 /// Starts a server on an existing directory (to restart on the same database file).
 pub async fn spawn_on(dir: tempfile::TempDir, settings: Settings) -> TestServer {
     cloudtwin::telemetry::init(&settings.log);
-    let (state, demo) = AppState::open(settings.clone())
+    let (state, demo) = startup::open(settings.clone())
         .await
         .expect("database opens");
     let db = state.db.clone();

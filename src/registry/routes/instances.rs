@@ -1,0 +1,318 @@
+//! Instances: register, read, heartbeats, status, properties, deregister.
+
+use actix_web::{HttpResponse, web};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::super::domain::{
+    self, InstanceBody, InstanceId, InstanceRef, InstanceStatus, NewInstance, ServiceId,
+};
+use super::super::error::RegistryError;
+use super::super::store;
+use super::views::{InstanceView, instances_reply};
+use super::*;
+use crate::extract::JsonBody;
+use crate::iam::Caller;
+use crate::state::AppState;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/microservices/{service_id}/instances")
+            .route(web::post().to(register_instance))
+            .route(web::get().to(list_instances)),
+    )
+    .service(
+        web::resource("/microservices/{service_id}/instances/{instance_id}")
+            .route(web::get().to(get_instance))
+            .route(web::delete().to(deregister_instance)),
+    )
+    .service(
+        web::resource("/microservices/{service_id}/instances/{instance_id}/heartbeat")
+            .route(web::put().to(heartbeat)),
+    )
+    .service(
+        web::resource("/microservices/{service_id}/instances/{instance_id}/status")
+            .route(web::put().to(set_instance_status)),
+    )
+    .service(
+        web::resource("/microservices/{service_id}/instances/{instance_id}/properties")
+            .route(web::put().to(set_instance_properties)),
+    )
+    .service(web::resource("/heartbeats").route(web::put().to(heartbeats)));
+}
+
+#[derive(Deserialize)]
+struct RevQuery {
+    rev: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RegisterBody {
+    instance: Option<InstanceBody>,
+}
+
+#[utoipa::path(
+    post,
+    path = "/v4/{project_id}/registry/microservices/{service_id}/instances",
+    tag = "Registry",
+    operation_id = "registry_register_instance",
+    params(("project_id" = String, Path), ("service_id" = String, Path)),
+    request_body(content = serde_json::Value, content_type = "application/json"),
+    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+)]
+async fn register_instance(
+    caller: Caller,
+    path: web::Path<ServiceRoute>,
+    body: JsonBody<RegisterBody>,
+    state: web::Data<AppState>,
+) -> Reply {
+    caller.require("cse:instance:register")?;
+    let tenant = tenant(&caller, &path.project_id);
+    let service_id = ServiceId::parse(&path.service_id)?;
+    let instance = body
+        .parse()?
+        .instance
+        .ok_or_else(|| RegistryError::InvalidParams("Request body is empty".into()))?;
+    let instance = NewInstance::parse(instance)?;
+    let id = state
+        .db
+        .write(async |conn| store::register_instance(conn, &tenant, &service_id, &instance).await)
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({ "instanceId": id.as_str() })))
+}
+
+#[utoipa::path(
+    get,
+    path = "/v4/{project_id}/registry/microservices/{service_id}/instances",
+    tag = "Registry",
+    operation_id = "registry_list_instances",
+    params(("project_id" = String, Path), ("service_id" = String, Path)),
+    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+)]
+async fn list_instances(
+    caller: Caller,
+    path: web::Path<ServiceRoute>,
+    query: web::Query<RevQuery>,
+    state: web::Data<AppState>,
+) -> Reply {
+    caller.require("cse:instance:list")?;
+    let tenant = tenant(&caller, &path.project_id);
+    let service_id = ServiceId::parse(&path.service_id)?;
+    let mut tx = state.db.read().await?;
+    let instances = store::list_instances(&mut tx, &tenant, &service_id).await?;
+    instances_reply(instances, query.rev.as_deref())
+}
+
+fn instance_ids(path: &InstanceRoute) -> Result<(ServiceId, InstanceId), RegistryError> {
+    Ok((
+        ServiceId::parse(&path.service_id)?,
+        InstanceId::parse(&path.instance_id)?,
+    ))
+}
+
+#[utoipa::path(
+    get,
+    path = "/v4/{project_id}/registry/microservices/{service_id}/instances/{instance_id}",
+    tag = "Registry",
+    operation_id = "registry_get_instance",
+    params(("project_id" = String, Path), ("service_id" = String, Path), ("instance_id" = String, Path)),
+    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+)]
+async fn get_instance(
+    caller: Caller,
+    path: web::Path<InstanceRoute>,
+    state: web::Data<AppState>,
+) -> Reply {
+    caller.require("cse:instance:get")?;
+    let tenant = tenant(&caller, &path.project_id);
+    let (service_id, instance_id) = instance_ids(&path)?;
+    let mut tx = state.db.read().await?;
+    let instance = store::get_instance(&mut tx, &tenant, &service_id, &instance_id).await?;
+    Ok(HttpResponse::Ok().json(json!({ "instance": InstanceView::try_from(instance)? })))
+}
+
+#[utoipa::path(
+    delete,
+    path = "/v4/{project_id}/registry/microservices/{service_id}/instances/{instance_id}",
+    tag = "Registry",
+    operation_id = "registry_deregister_instance",
+    params(("project_id" = String, Path), ("service_id" = String, Path), ("instance_id" = String, Path)),
+    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+)]
+async fn deregister_instance(
+    caller: Caller,
+    path: web::Path<InstanceRoute>,
+    state: web::Data<AppState>,
+) -> Reply {
+    caller.require("cse:instance:deregister")?;
+    let tenant = tenant(&caller, &path.project_id);
+    let (service_id, instance_id) = instance_ids(&path)?;
+    state
+        .db
+        .write(async |conn| {
+            store::deregister_instance(conn, &tenant, &service_id, &instance_id).await
+        })
+        .await?;
+    Ok(ok_empty())
+}
+
+#[utoipa::path(
+    put,
+    path = "/v4/{project_id}/registry/microservices/{service_id}/instances/{instance_id}/heartbeat",
+    tag = "Registry",
+    operation_id = "registry_heartbeat",
+    params(("project_id" = String, Path), ("service_id" = String, Path), ("instance_id" = String, Path)),
+    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+)]
+async fn heartbeat(
+    caller: Caller,
+    path: web::Path<InstanceRoute>,
+    state: web::Data<AppState>,
+) -> Reply {
+    caller.require("cse:instance:heartbeat")?;
+    let tenant = tenant(&caller, &path.project_id);
+    let (service_id, instance_id) = instance_ids(&path)?;
+    state
+        .db
+        .write(async |conn| store::heartbeat(conn, &tenant, &service_id, &instance_id).await)
+        .await?;
+    Ok(ok_empty())
+}
+
+#[derive(Deserialize)]
+struct HeartbeatsBody {
+    instances: Option<Vec<InstanceRef>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct HeartbeatResult {
+    service_id: String,
+    instance_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    err_message: Option<String>,
+}
+
+/// Batch heartbeat: always 200 once the list is non-empty; a bad or unknown instance
+/// only fails its own item.
+#[utoipa::path(
+    put,
+    path = "/v4/{project_id}/registry/heartbeats",
+    tag = "Registry",
+    operation_id = "registry_heartbeats",
+    params(("project_id" = String, Path)),
+    request_body(content = serde_json::Value, content_type = "application/json"),
+    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+)]
+async fn heartbeats(
+    caller: Caller,
+    path: web::Path<ProjectRoute>,
+    body: JsonBody<HeartbeatsBody>,
+    state: web::Data<AppState>,
+) -> Reply {
+    caller.require("cse:instance:heartbeat")?;
+    let tenant = tenant(&caller, &path.project_id);
+    let items = domain::parse_heartbeat_set(body.parse()?.instances)?;
+    let mut results: Vec<HeartbeatResult> = Vec::with_capacity(items.len());
+    let mut valid = Vec::new();
+    for item in items {
+        let err_message = ServiceId::parse(&item.service_id)
+            .and_then(|_| InstanceId::parse(&item.instance_id))
+            .err()
+            .map(|e| e.err_message());
+        if err_message.is_none() {
+            valid.push((item.service_id.clone(), item.instance_id.clone()));
+        }
+        results.push(HeartbeatResult {
+            service_id: item.service_id,
+            instance_id: item.instance_id,
+            err_message,
+        });
+    }
+    let renewed = state
+        .db
+        .write(async |conn| store::heartbeat_many(conn, &tenant, &valid).await)
+        .await?;
+    let missing = RegistryError::InstanceNotExists("Instance does not exist.".into());
+    let mut renewed = renewed.into_iter();
+    for result in results.iter_mut().filter(|r| r.err_message.is_none()) {
+        if !renewed.next().unwrap_or(false) {
+            result.err_message = Some(missing.err_message());
+        }
+    }
+    Ok(HttpResponse::Ok().json(json!({ "instances": results })))
+}
+
+#[derive(Deserialize)]
+struct StatusQuery {
+    value: Option<String>,
+}
+
+#[utoipa::path(
+    put,
+    path = "/v4/{project_id}/registry/microservices/{service_id}/instances/{instance_id}/status",
+    tag = "Registry",
+    operation_id = "registry_set_instance_status",
+    params(("project_id" = String, Path), ("service_id" = String, Path), ("instance_id" = String, Path), ("value" = Option<String>, Query, description = "UP, DOWN, STARTING, TESTING or OUTOFSERVICE")),
+    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+)]
+async fn set_instance_status(
+    caller: Caller,
+    path: web::Path<InstanceRoute>,
+    query: web::Query<StatusQuery>,
+    state: web::Data<AppState>,
+) -> Reply {
+    caller.require("cse:instance:update")?;
+    let tenant = tenant(&caller, &path.project_id);
+    let (service_id, instance_id) = instance_ids(&path)?;
+    let status = InstanceStatus::parse(query.value.as_deref().unwrap_or(""))?;
+    state
+        .db
+        .write(async |conn| {
+            store::set_instance_status(conn, &tenant, &service_id, &instance_id, status).await
+        })
+        .await?;
+    Ok(ok_empty())
+}
+
+#[utoipa::path(
+    put,
+    path = "/v4/{project_id}/registry/microservices/{service_id}/instances/{instance_id}/properties",
+    tag = "Registry",
+    operation_id = "registry_set_instance_properties",
+    params(("project_id" = String, Path), ("service_id" = String, Path), ("instance_id" = String, Path)),
+    request_body(content = serde_json::Value, content_type = "application/json"),
+    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+)]
+async fn set_instance_properties(
+    caller: Caller,
+    path: web::Path<InstanceRoute>,
+    body: JsonBody<PropertiesBody>,
+    state: web::Data<AppState>,
+) -> Reply {
+    caller.require("cse:instance:update")?;
+    let tenant = tenant(&caller, &path.project_id);
+    let (service_id, instance_id) = instance_ids(&path)?;
+    let properties = required_properties(body.parse()?)?;
+    state
+        .db
+        .write(async |conn| {
+            store::set_instance_properties(conn, &tenant, &service_id, &instance_id, &properties)
+                .await
+        })
+        .await?;
+    Ok(ok_empty())
+}
+
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    register_instance,
+    list_instances,
+    get_instance,
+    deregister_instance,
+    heartbeat,
+    heartbeats,
+    set_instance_status,
+    set_instance_properties
+))]
+pub struct Api;

@@ -1,0 +1,102 @@
+//! HTTP handlers of the registry, mounted by startup under `/v4/{project_id}/registry`,
+//! one file per resource. Each handler checks the caller's permission, parses its input
+//! into domain types, opens the transaction (a read, or a `BEGIN IMMEDIATE` write)
+//! that the store functions run in, and renders what they return in Service Center's
+//! JSON shapes.
+
+mod dependencies;
+mod discovery;
+mod instances;
+mod schemas;
+mod services;
+mod tags;
+mod views;
+
+use std::collections::BTreeMap;
+
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use utoipa::OpenApi;
+
+use super::domain::Tenant;
+use super::error::RegistryError;
+use crate::iam::Caller;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.configure(services::routes)
+        .configure(instances::routes)
+        .configure(discovery::routes)
+        .configure(dependencies::routes)
+        .configure(schemas::routes)
+        .configure(tags::routes);
+}
+
+/// The registry operations in the OpenAPI document.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let mut doc = services::Api::openapi();
+    for part in [
+        instances::Api::openapi(),
+        discovery::Api::openapi(),
+        dependencies::Api::openapi(),
+        schemas::Api::openapi(),
+        tags::Api::openapi(),
+    ] {
+        doc.merge(part);
+    }
+    doc
+}
+
+type Reply = Result<HttpResponse, RegistryError>;
+
+#[derive(Deserialize)]
+struct ProjectRoute {
+    project_id: String,
+}
+
+#[derive(Deserialize)]
+struct ServiceRoute {
+    project_id: String,
+    service_id: String,
+}
+
+#[derive(Deserialize)]
+struct InstanceRoute {
+    project_id: String,
+    service_id: String,
+    instance_id: String,
+}
+
+#[derive(Deserialize)]
+struct SchemaRoute {
+    project_id: String,
+    service_id: String,
+    schema_id: String,
+}
+
+#[derive(Deserialize)]
+struct TagRoute {
+    project_id: String,
+    service_id: String,
+    key: String,
+}
+
+fn tenant(caller: &Caller, project_id: &str) -> Tenant {
+    Tenant {
+        domain: caller.domain.clone(),
+        project: project_id.to_owned(),
+    }
+}
+
+fn ok_empty() -> HttpResponse {
+    HttpResponse::Ok().finish()
+}
+
+#[derive(Deserialize)]
+struct PropertiesBody {
+    properties: Option<BTreeMap<String, String>>,
+}
+
+fn required_properties(body: PropertiesBody) -> Result<BTreeMap<String, String>, RegistryError> {
+    body.properties
+        .ok_or_else(|| RegistryError::InvalidParams("properties is required".into()))
+}

@@ -1,0 +1,165 @@
+//! How registry records render: Service Center's JSON shapes, empty fields omitted.
+
+use std::collections::BTreeMap;
+
+use actix_web::HttpResponse;
+use serde::Serialize;
+use sha1::{Digest, Sha1};
+
+use super::super::domain::{DataCenter, Framework, ServicePath};
+use super::super::error::RegistryError;
+use super::super::store::{InstanceRecord, ServiceRecord};
+use super::Reply;
+
+pub(super) fn from_column<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, RegistryError> {
+    serde_json::from_str(text).map_err(|e| RegistryError::Internal(format!("stored JSON: {e}")))
+}
+
+/// A microservice as Service Center renders it (empty fields omitted, times as strings
+/// of Unix seconds).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct ServiceView {
+    service_id: String,
+    app_id: String,
+    service_name: String,
+    version: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    description: String,
+    level: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    schemas: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    paths: Vec<ServicePath>,
+    status: String,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    properties: BTreeMap<String, String>,
+    timestamp: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    alias: String,
+    mod_timestamp: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    environment: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    register_by: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    framework: Option<Framework>,
+}
+
+impl TryFrom<ServiceRecord> for ServiceView {
+    type Error = RegistryError;
+
+    fn try_from(r: ServiceRecord) -> Result<Self, RegistryError> {
+        Ok(Self {
+            schemas: from_column(&r.schemas)?,
+            paths: from_column(&r.paths)?,
+            properties: from_column(&r.properties)?,
+            framework: r.framework.as_deref().map(from_column).transpose()?,
+            service_id: r.service_id,
+            app_id: r.app_id,
+            service_name: r.service_name,
+            version: r.version,
+            description: r.description,
+            level: r.level,
+            status: r.status,
+            timestamp: r.created_at.to_string(),
+            alias: r.alias,
+            mod_timestamp: r.modified_at.to_string(),
+            environment: r.environment,
+            register_by: r.register_by,
+        })
+    }
+}
+
+pub(super) fn service_views(
+    records: Vec<ServiceRecord>,
+) -> Result<Vec<ServiceView>, RegistryError> {
+    records.into_iter().map(ServiceView::try_from).collect()
+}
+
+#[derive(Serialize)]
+pub(super) struct HealthCheckView {
+    mode: String,
+    #[serde(skip_serializing_if = "is_zero")]
+    port: i64,
+    interval: i64,
+    times: i64,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    url: String,
+}
+
+pub(super) fn is_zero(n: &i64) -> bool {
+    *n == 0
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct InstanceView {
+    instance_id: String,
+    service_id: String,
+    endpoints: Vec<String>,
+    host_name: String,
+    status: String,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    properties: BTreeMap<String, String>,
+    health_check: HealthCheckView,
+    timestamp: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data_center_info: Option<DataCenter>,
+    mod_timestamp: String,
+    version: String,
+}
+
+impl TryFrom<InstanceRecord> for InstanceView {
+    type Error = RegistryError;
+
+    fn try_from(r: InstanceRecord) -> Result<Self, RegistryError> {
+        Ok(Self {
+            endpoints: from_column(&r.endpoints)?,
+            properties: from_column(&r.properties)?,
+            data_center_info: r.data_center.as_deref().map(from_column).transpose()?,
+            instance_id: r.instance_id,
+            service_id: r.service_id,
+            host_name: r.host_name,
+            status: r.status,
+            health_check: HealthCheckView {
+                mode: r.health_mode,
+                port: r.health_port,
+                interval: r.health_interval,
+                times: r.health_times,
+                url: r.health_url,
+            },
+            timestamp: r.created_at.to_string(),
+            mod_timestamp: r.modified_at.to_string(),
+            version: r.version,
+        })
+    }
+}
+
+/// `{"instances":[...]}`, or `{}` when there are none, as Service Center replies, with
+/// an `X-Resource-Revision` that changes whenever the reply would; a client that sends
+/// the revision it already holds as `rev` gets 304 instead of the same list again.
+/// Heartbeats do not touch the rendered instances, so they do not change the revision.
+pub(super) fn instances_reply(records: Vec<InstanceRecord>, known: Option<&str>) -> Reply {
+    #[derive(Serialize)]
+    struct Instances {
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        instances: Vec<InstanceView>,
+    }
+    let instances = records
+        .into_iter()
+        .map(InstanceView::try_from)
+        .collect::<Result<_, _>>()?;
+    let body = serde_json::to_vec(&Instances { instances })
+        .map_err(|e| RegistryError::Internal(e.to_string()))?;
+    let revision = hex::encode(Sha1::digest(&body));
+    if known == Some(revision.as_str()) {
+        return Ok(HttpResponse::NotModified()
+            .insert_header(("X-Resource-Revision", revision))
+            .finish());
+    }
+    Ok(HttpResponse::Ok()
+        .insert_header(("X-Resource-Revision", revision))
+        .content_type("application/json")
+        .body(body))
+}

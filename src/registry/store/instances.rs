@@ -1,0 +1,302 @@
+//! Instances and their leases.
+
+use std::collections::BTreeMap;
+
+use sqlx::SqliteConnection;
+
+use super::super::domain::*;
+use super::*;
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct InstanceRecord {
+    pub service_id: String,
+    pub instance_id: String,
+    pub host_name: String,
+    /// JSON array.
+    pub endpoints: String,
+    pub status: String,
+    /// JSON object.
+    pub properties: String,
+    pub health_mode: String,
+    pub health_interval: i64,
+    pub health_times: i64,
+    pub health_port: i64,
+    pub health_url: String,
+    /// JSON object or NULL.
+    pub data_center: Option<String>,
+    pub version: String,
+    pub created_at: i64,
+    pub modified_at: i64,
+}
+
+pub(super) async fn insert_instance(
+    conn: &mut SqliteConnection,
+    service_id: &ServiceId,
+    version: &str,
+    instance: &NewInstance,
+) -> Result<InstanceId> {
+    let id = instance.id();
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO instances (service_id, instance_id, host_name, endpoints, status, \
+         properties, health_mode, health_interval, health_times, health_port, health_url, \
+         data_center, version, created_at, modified_at, last_heartbeat_ms) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(service_id.as_str())
+    .bind(id.as_str())
+    .bind(&instance.host_name)
+    .bind(to_json(&instance.endpoints)?)
+    .bind(instance.status.as_str())
+    .bind(to_json(&instance.properties)?)
+    .bind(instance.health.mode.as_str())
+    .bind(instance.health.interval)
+    .bind(instance.health.times)
+    .bind(instance.health.port)
+    .bind(&instance.health.url)
+    .bind(instance.data_center.as_ref().map(to_json).transpose()?)
+    .bind(version)
+    .bind(now / 1000)
+    .bind(now / 1000)
+    .bind(now)
+    .execute(&mut *conn)
+    .await
+    .map_err(|e| match &e {
+        sqlx::Error::Database(db) if db.is_unique_violation() => {
+            RegistryError::InvalidParams(format!("instanceId {} is given twice", id.as_str()))
+        }
+        _ => e.into(),
+    })?;
+    Ok(id)
+}
+
+/// Renews a live instance's lease; false when there is no live instance to renew.
+pub(super) async fn renew(
+    conn: &mut SqliteConnection,
+    tenant: &Tenant,
+    service: &str,
+    instance: &str,
+) -> Result<bool> {
+    let now = now_ms();
+    let renewed = sqlx::query(
+        "UPDATE instances SET last_heartbeat_ms = ?1 \
+         WHERE service_id = ?2 AND instance_id = ?3 AND lease_expires_ms >= ?1 \
+         AND EXISTS (SELECT 1 FROM microservices m \
+                     WHERE m.service_id = instances.service_id AND m.domain = ?4 AND m.project = ?5)",
+    )
+    .bind(now)
+    .bind(service)
+    .bind(instance)
+    .bind(&tenant.domain)
+    .bind(&tenant.project)
+    .execute(&mut *conn)
+    .await?;
+    Ok(renewed.rows_affected() > 0)
+}
+
+/// Registers an instance, in the same transaction as the check that its service
+/// exists, so that it cannot outlive a concurrent delete of the service. An
+/// `instanceId` that is already live is only renewed, as Service Center does.
+pub async fn register_instance(
+    conn: &mut SqliteConnection,
+    tenant: &Tenant,
+    service_id: &ServiceId,
+    instance: &NewInstance,
+) -> Result<InstanceId> {
+    let service = service_in(conn, tenant, service_id.as_str())
+        .await?
+        .ok_or_else(|| {
+            RegistryError::ServiceNotExists("Invalid 'serviceID' in request body.".into())
+        })?;
+    if let Some(id) = instance.requested_id() {
+        if renew(conn, tenant, service_id.as_str(), id.as_str()).await? {
+            return Ok(id.clone());
+        }
+        // An expired lease the reaper has not removed yet: the id is free again.
+        sqlx::query("DELETE FROM instances WHERE service_id = ? AND instance_id = ?")
+            .bind(service_id.as_str())
+            .bind(id.as_str())
+            .execute(&mut *conn)
+            .await?;
+    }
+    insert_instance(conn, service_id, &service.version, instance).await
+}
+
+pub(super) async fn live_instances_of(
+    conn: &mut SqliteConnection,
+    service_id: &str,
+    now: i64,
+) -> Result<Vec<InstanceRecord>> {
+    Ok(sqlx::query_as::<_, InstanceRecord>(select_instance!(
+        "WHERE i.service_id = ? AND i.lease_expires_ms >= ? ORDER BY i.created_at, i.instance_id"
+    ))
+    .bind(service_id)
+    .bind(now)
+    .fetch_all(&mut *conn)
+    .await?)
+}
+
+pub async fn list_instances(
+    conn: &mut SqliteConnection,
+    tenant: &Tenant,
+    service_id: &ServiceId,
+) -> Result<Vec<InstanceRecord>> {
+    require_service(conn, tenant, service_id).await?;
+    live_instances_of(conn, service_id.as_str(), now_ms()).await
+}
+
+pub async fn get_instance(
+    conn: &mut SqliteConnection,
+    tenant: &Tenant,
+    service_id: &ServiceId,
+    instance_id: &InstanceId,
+) -> Result<InstanceRecord> {
+    require_service(conn, tenant, service_id).await?;
+    sqlx::query_as::<_, InstanceRecord>(select_instance!(
+        "WHERE i.service_id = ? AND i.instance_id = ? AND i.lease_expires_ms >= ?"
+    ))
+    .bind(service_id.as_str())
+    .bind(instance_id.as_str())
+    .bind(now_ms())
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or_else(instance_missing)
+}
+
+/// Runs one instance update (its SQL binds the instance's service id and instance id
+/// last) and turns "no live instance of this tenant" into 400017.
+pub(super) async fn update_instance(
+    conn: &mut SqliteConnection,
+    tenant: &Tenant,
+    service_id: &ServiceId,
+    instance_id: &InstanceId,
+    sql: &'static str,
+    value: String,
+) -> Result<()> {
+    let updated = sqlx::query(sql)
+        .bind(value)
+        .bind(now_secs())
+        .bind(now_ms())
+        .bind(&tenant.domain)
+        .bind(&tenant.project)
+        .bind(service_id.as_str())
+        .bind(instance_id.as_str())
+        .execute(&mut *conn)
+        .await?;
+    if updated.rows_affected() == 0 {
+        return Err(instance_missing());
+    }
+    Ok(())
+}
+
+pub async fn set_instance_status(
+    conn: &mut SqliteConnection,
+    tenant: &Tenant,
+    service_id: &ServiceId,
+    instance_id: &InstanceId,
+    status: InstanceStatus,
+) -> Result<()> {
+    update_instance(
+        conn,
+        tenant,
+        service_id,
+        instance_id,
+        "UPDATE instances SET status = ?1, modified_at = ?2 WHERE lease_expires_ms >= ?3 \
+         AND EXISTS (SELECT 1 FROM microservices m WHERE m.service_id = instances.service_id \
+         AND m.domain = ?4 AND m.project = ?5) \
+         AND service_id = ?6 AND instance_id = ?7",
+        status.as_str().to_owned(),
+    )
+    .await
+}
+
+pub async fn set_instance_properties(
+    conn: &mut SqliteConnection,
+    tenant: &Tenant,
+    service_id: &ServiceId,
+    instance_id: &InstanceId,
+    properties: &BTreeMap<String, String>,
+) -> Result<()> {
+    update_instance(
+        conn,
+        tenant,
+        service_id,
+        instance_id,
+        "UPDATE instances SET properties = ?1, modified_at = ?2 WHERE lease_expires_ms >= ?3 \
+         AND EXISTS (SELECT 1 FROM microservices m WHERE m.service_id = instances.service_id \
+         AND m.domain = ?4 AND m.project = ?5) \
+         AND service_id = ?6 AND instance_id = ?7",
+        to_json(properties)?,
+    )
+    .await
+}
+
+pub async fn deregister_instance(
+    conn: &mut SqliteConnection,
+    tenant: &Tenant,
+    service_id: &ServiceId,
+    instance_id: &InstanceId,
+) -> Result<()> {
+    let deleted = sqlx::query(
+        "DELETE FROM instances WHERE service_id = ?1 AND instance_id = ?2 \
+         AND lease_expires_ms >= ?3 AND EXISTS (SELECT 1 FROM microservices m \
+         WHERE m.service_id = instances.service_id AND m.domain = ?4 AND m.project = ?5)",
+    )
+    .bind(service_id.as_str())
+    .bind(instance_id.as_str())
+    .bind(now_ms())
+    .bind(&tenant.domain)
+    .bind(&tenant.project)
+    .execute(&mut *conn)
+    .await?;
+    if deleted.rows_affected() == 0 {
+        return Err(instance_missing());
+    }
+    Ok(())
+}
+
+pub async fn heartbeat(
+    conn: &mut SqliteConnection,
+    tenant: &Tenant,
+    service_id: &ServiceId,
+    instance_id: &InstanceId,
+) -> Result<()> {
+    if renew(conn, tenant, service_id.as_str(), instance_id.as_str()).await? {
+        Ok(())
+    } else {
+        Err(instance_missing())
+    }
+}
+
+/// Renews many leases in one transaction; each item gets its own outcome.
+pub async fn heartbeat_many(
+    conn: &mut SqliteConnection,
+    tenant: &Tenant,
+    items: &[(String, String)],
+) -> Result<Vec<bool>> {
+    let mut renewed = Vec::with_capacity(items.len());
+    for (service, instance) in items {
+        renewed.push(renew(conn, tenant, service, instance).await?);
+    }
+    Ok(renewed)
+}
+
+/// Whether any lease has expired: an index probe the reaper runs on a reader first, so
+/// that an idle round never queues for the single writer connection ahead of requests.
+pub async fn any_expired(conn: &mut SqliteConnection, now: i64) -> Result<bool> {
+    Ok(
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM instances WHERE lease_expires_ms < ?)")
+            .bind(now)
+            .fetch_one(&mut *conn)
+            .await?,
+    )
+}
+
+/// Removes every instance whose lease expired before `now`; returns how many went.
+pub async fn reap_expired(conn: &mut SqliteConnection, now: i64) -> Result<u64> {
+    let done = sqlx::query("DELETE FROM instances WHERE lease_expires_ms < ?")
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    Ok(done.rows_affected())
+}

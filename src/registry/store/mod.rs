@@ -1,0 +1,61 @@
+//! All registry SQL, one file per resource. Every function takes the connection of a
+//! transaction the handler opened (and commits): none begins or commits on its own.
+//! Every lookup is scoped by tenant (domain + project) so that another tenant's rows
+//! look exactly like missing ones.
+
+use super::domain::now_ms;
+use super::error::RegistryError;
+
+type Result<T> = std::result::Result<T, RegistryError>;
+
+macro_rules! select_service {
+    ($rest:literal) => {
+        concat!(
+            "SELECT service_id, environment, app_id, service_name, version, alias, description, ",
+            "level, status, register_by, schemas, paths, properties, framework, created_at, ",
+            "modified_at FROM microservices ",
+            $rest
+        )
+    };
+}
+
+macro_rules! select_instance {
+    ($rest:literal) => {
+        concat!(
+            "SELECT i.service_id, i.instance_id, i.host_name, i.endpoints, i.status, i.properties, ",
+            "i.health_mode, i.health_interval, i.health_times, i.health_port, i.health_url, ",
+            "i.data_center, i.version, i.created_at, i.modified_at FROM instances i ",
+            $rest
+        )
+    };
+}
+
+fn to_json(value: &impl serde::Serialize) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| RegistryError::Internal(e.to_string()))
+}
+
+fn now_secs() -> i64 {
+    now_ms() / 1000
+}
+
+fn service_missing() -> RegistryError {
+    RegistryError::ServiceNotExists("Service does not exist.".into())
+}
+
+fn instance_missing() -> RegistryError {
+    RegistryError::InstanceNotExists("Instance does not exist.".into())
+}
+
+mod dependencies;
+mod discovery;
+mod instances;
+mod schemas;
+mod services;
+mod tags;
+
+pub use dependencies::*;
+pub use discovery::*;
+pub use instances::*;
+pub use schemas::*;
+pub use services::*;
+pub use tags::*;
