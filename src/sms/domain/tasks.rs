@@ -1,0 +1,381 @@
+//! Migration tasks: states, types, operations and their transitions, and task input.
+
+use serde::Deserialize;
+
+use super::*;
+use crate::kit::string_enum;
+
+string_enum! {
+    /// A migration task's state.
+    TaskState {
+        Ready = "READY",
+        Running = "RUNNING",
+        Syncing = "SYNCING",
+        MigrateSuccess = "MIGRATE_SUCCESS",
+        SyncSuccess = "SYNC_SUCCESS",
+        MigrateFail = "MIGRATE_FAIL",
+        SyncFail = "SYNC_FAIL",
+        Aborting = "ABORTING",
+        Abort = "ABORT",
+        Skipping = "SKIPPING",
+        Deleting = "DELETING",
+        Reseting = "RESETING",
+        SyncFRollbacking = "SYNC_F_ROLLBACKING",
+        SyncFRollbackSuccess = "SYNC_F_ROLLBACK_SUCCESS",
+    }
+}
+
+impl TaskState {
+    pub fn parse(raw: &str) -> Option<Self> {
+        let upper = raw.trim().to_ascii_uppercase();
+        Self::ALL.iter().copied().find(|s| s.as_str() == upper)
+    }
+}
+
+string_enum! {
+    TaskType {
+        MigrateFile = "MIGRATE_FILE",
+        MigrateBlock = "MIGRATE_BLOCK",
+    }
+}
+
+impl TaskType {
+    pub fn parse(raw: &str) -> Option<Self> {
+        let upper = raw.trim().to_ascii_uppercase();
+        Self::ALL.iter().copied().find(|s| s.as_str() == upper)
+    }
+}
+
+/// The operations of `POST /v3/tasks/{id}/action` that cloudtwin drives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    Start,
+    Stop,
+    Restart,
+    Test,
+    CloneTest,
+    Sync,
+    Cutover,
+}
+
+impl Operation {
+    pub fn parse(raw: &str) -> Result<Self, SmsError> {
+        Ok(match raw {
+            "start" => Operation::Start,
+            "stop" => Operation::Stop,
+            "restart" => Operation::Restart,
+            "test" => Operation::Test,
+            "clone_test" => Operation::CloneTest,
+            "sync" => Operation::Sync,
+            "cutover" => Operation::Cutover,
+            other => {
+                return Err(SmsError::invalid(
+                    "operation",
+                    format!(
+                        "operation {other:?} is not supported; use start, stop, restart, test, clone_test, sync or cutover"
+                    ),
+                ));
+            }
+        })
+    }
+}
+
+/// Where a legal operation leaves the task and its source server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Transition {
+    pub task: TaskState,
+    pub source: SourceState,
+}
+
+/// The state machine of a task. The real service passes through intermediate states
+/// (ABORTING, cutovering…) driven by its agent; the twin lands on the settled state at
+/// once, and tests that need the intermediate ones set them through the admin routes.
+///
+/// Every operation but `stop` needs the source's agent connected: the real service
+/// cannot drive a server it cannot reach.
+pub fn transition(
+    op: Operation,
+    task: TaskState,
+    source_connected: bool,
+) -> Result<Transition, SmsError> {
+    use TaskState::*;
+    if !source_connected && op != Operation::Stop {
+        return Err(SmsError::IllegalTransition {
+            code: "SMS.1042",
+            msg: "the source server's agent is not connected to SMS".into(),
+        });
+    }
+    let illegal = |code: &'static str, allowed: &str| SmsError::IllegalTransition {
+        code,
+        msg: format!("the task is {task}; this operation needs a task that is {allowed}"),
+    };
+    let to = |task, source| Ok(Transition { task, source });
+    match op {
+        Operation::Start => match task {
+            Ready | Abort | MigrateFail => to(Running, SourceState::Replicate),
+            _ => Err(illegal("SMS.1039", "READY, ABORT or MIGRATE_FAIL")),
+        },
+        Operation::Stop => match task {
+            Running | Syncing => to(Abort, SourceState::Stopped),
+            _ => Err(illegal("SMS.1038", "RUNNING or SYNCING")),
+        },
+        Operation::Restart => match task {
+            MigrateFail | SyncFail | Abort => to(Running, SourceState::Replicate),
+            _ => Err(illegal("SMS.1040", "MIGRATE_FAIL, SYNC_FAIL or ABORT")),
+        },
+        Operation::Sync => match task {
+            MigrateSuccess | SyncSuccess | SyncFail => to(Syncing, SourceState::Syncing),
+            _ => Err(illegal(
+                "SMS.1041",
+                "MIGRATE_SUCCESS, SYNC_SUCCESS or SYNC_FAIL",
+            )),
+        },
+        Operation::Test => match task {
+            MigrateSuccess | SyncSuccess => to(task, SourceState::PremigReady),
+            _ => Err(illegal("SMS.1041", "MIGRATE_SUCCESS or SYNC_SUCCESS")),
+        },
+        Operation::CloneTest => match task {
+            MigrateSuccess | SyncSuccess => to(task, SourceState::Cloning),
+            _ => Err(illegal("SMS.1041", "MIGRATE_SUCCESS or SYNC_SUCCESS")),
+        },
+        Operation::Cutover => match task {
+            MigrateSuccess | SyncSuccess | Syncing => to(MigrateSuccess, SourceState::Finished),
+            _ => Err(illegal(
+                "SMS.1041",
+                "MIGRATE_SUCCESS, SYNC_SUCCESS or SYNCING",
+            )),
+        },
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct IdRef {
+    pub id: Option<String>,
+}
+
+/// The body of `POST /v3/tasks` (PostTask).
+#[derive(Debug, Deserialize)]
+pub struct CreateTaskBody {
+    pub name: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub os_type: Option<String>,
+    pub source_server: Option<IdRef>,
+    pub target_server: Option<serde_json::Value>,
+    pub migration_ip: Option<String>,
+    pub region_name: Option<String>,
+    pub region_id: Option<String>,
+    pub project_name: Option<String>,
+    pub project_id: Option<String>,
+    pub priority: Option<i64>,
+    pub start_target_server: Option<bool>,
+    pub syncing: Option<bool>,
+    pub speed_limit: Option<i64>,
+    pub enterprise_project_id: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewTask {
+    pub name: String,
+    pub kind: TaskType,
+    pub os_type: OsType,
+    pub source_server_id: String,
+    pub target_server: serde_json::Value,
+    pub migration_ip: String,
+    pub region_name: String,
+    pub region_id: String,
+    pub target_project_name: String,
+    pub target_project_id: String,
+    pub priority: i64,
+    pub start_target_server: bool,
+    pub syncing: bool,
+    pub speed_limit: i64,
+    pub enterprise_project_id: String,
+}
+
+fn priority(raw: Option<i64>) -> Result<i64, SmsError> {
+    match raw {
+        None => Ok(1),
+        Some(p @ 0..=2) => Ok(p),
+        Some(_) => Err(SmsError::invalid("priority", "priority must be 0, 1 or 2")),
+    }
+}
+
+fn speed_limit(raw: Option<i64>) -> Result<i64, SmsError> {
+    match raw {
+        None => Ok(0),
+        Some(s) if s >= 0 => Ok(s),
+        Some(_) => Err(SmsError::invalid(
+            "speed_limit",
+            "speed_limit must not be negative",
+        )),
+    }
+}
+
+fn target_server(raw: Option<serde_json::Value>) -> Result<serde_json::Value, SmsError> {
+    match raw {
+        None | Some(serde_json::Value::Null) => Ok(serde_json::json!({})),
+        Some(v @ serde_json::Value::Object(_)) => Ok(v),
+        Some(_) => Err(SmsError::invalid(
+            "target_server",
+            "target_server must be an object",
+        )),
+    }
+}
+
+impl NewTask {
+    pub fn parse(body: CreateTaskBody) -> Result<Self, SmsError> {
+        let name = name("name", body.name.as_deref().unwrap_or(""))?;
+        let kind = body
+            .kind
+            .as_deref()
+            .and_then(TaskType::parse)
+            .ok_or_else(|| {
+                SmsError::invalid("type", "type must be MIGRATE_FILE or MIGRATE_BLOCK")
+            })?;
+        let os_type = body
+            .os_type
+            .as_deref()
+            .and_then(OsType::parse)
+            .ok_or_else(|| SmsError::invalid("os_type", "os_type must be WINDOWS or LINUX"))?;
+        let source_server_id = body
+            .source_server
+            .and_then(|s| s.id)
+            .filter(|id| !id.is_empty() && id.chars().count() <= SOURCE_ID_MAX)
+            .ok_or_else(|| SmsError::invalid("source_server.id", "source_server.id is required"))?;
+        Ok(Self {
+            name,
+            kind,
+            os_type,
+            source_server_id,
+            target_server: target_server(body.target_server)?,
+            migration_ip: body.migration_ip.unwrap_or_default(),
+            region_name: body.region_name.unwrap_or_default(),
+            region_id: body.region_id.unwrap_or_default(),
+            target_project_name: body.project_name.unwrap_or_default(),
+            target_project_id: body.project_id.unwrap_or_default(),
+            priority: priority(body.priority)?,
+            start_target_server: body.start_target_server.unwrap_or(false),
+            syncing: body.syncing.unwrap_or(false),
+            speed_limit: speed_limit(body.speed_limit)?,
+            enterprise_project_id: body
+                .enterprise_project_id
+                .filter(|e| !e.is_empty())
+                .unwrap_or_else(|| "0".into()),
+        })
+    }
+}
+
+/// The body of `PUT /v3/tasks/{id}` (PutTaskReq); absent fields stay as they are.
+#[derive(Debug, Deserialize)]
+pub struct UpdateTaskBody {
+    pub name: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub migration_ip: Option<String>,
+    pub region_name: Option<String>,
+    pub region_id: Option<String>,
+    pub project_name: Option<String>,
+    pub project_id: Option<String>,
+    pub speed_limit: Option<i64>,
+    pub target_server: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct TaskPatch {
+    pub name: Option<String>,
+    pub kind: Option<TaskType>,
+    pub migration_ip: Option<String>,
+    pub region_name: Option<String>,
+    pub region_id: Option<String>,
+    pub target_project_name: Option<String>,
+    pub target_project_id: Option<String>,
+    pub speed_limit: Option<i64>,
+    pub target_server: Option<serde_json::Value>,
+}
+
+impl TaskPatch {
+    pub fn parse(body: UpdateTaskBody) -> Result<Self, SmsError> {
+        Ok(Self {
+            name: body.name.as_deref().map(|n| name("name", n)).transpose()?,
+            kind: body
+                .kind
+                .as_deref()
+                .map(|k| {
+                    TaskType::parse(k).ok_or_else(|| {
+                        SmsError::invalid("type", "type must be MIGRATE_FILE or MIGRATE_BLOCK")
+                    })
+                })
+                .transpose()?,
+            migration_ip: body.migration_ip,
+            region_name: body.region_name,
+            region_id: body.region_id,
+            target_project_name: body.project_name,
+            target_project_id: body.project_id,
+            speed_limit: body.speed_limit.map(|s| speed_limit(Some(s))).transpose()?,
+            target_server: body
+                .target_server
+                .map(|t| target_server(Some(t)))
+                .transpose()?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn states_parse_in_any_case() {
+        assert_eq!(
+            SourceState::parse("REPLICATE"),
+            Some(SourceState::Replicate)
+        );
+        assert_eq!(SourceState::parse("init"), Some(SourceState::Initialize));
+        assert_eq!(SourceState::parse("bogus"), None);
+        assert_eq!(TaskState::parse("ready"), Some(TaskState::Ready));
+    }
+
+    #[test]
+    fn batch_ids_bounds_and_duplicates() {
+        let ids = |n: usize| {
+            Some(serde_json::json!(
+                (0..n).map(|i| i.to_string()).collect::<Vec<_>>()
+            ))
+        };
+        assert!(BatchIds::parse(ids(1), 255).is_ok());
+        assert!(BatchIds::parse(ids(50), 255).is_ok());
+        assert!(BatchIds::parse(ids(51), 255).is_err());
+        assert!(BatchIds::parse(ids(0), 255).is_err());
+        assert!(BatchIds::parse(None, 255).is_err());
+        let one = |id: String| Some(serde_json::json!([id]));
+        assert!(BatchIds::parse(one("a".repeat(255)), 255).is_ok());
+        assert!(BatchIds::parse(one("a".repeat(256)), 255).is_err());
+        assert!(BatchIds::parse(one(String::new()), 255).is_err());
+        assert!(BatchIds::parse(Some(serde_json::json!("a")), 255).is_err());
+        assert!(BatchIds::parse(Some(serde_json::json!(["a", 1])), 255).is_err());
+        let dup = BatchIds::parse(Some(serde_json::json!(["b", "a", "b"])), 255).unwrap();
+        assert_eq!(dup.as_slice(), ["b", "a"]);
+    }
+
+    #[test]
+    fn illegal_transitions_are_refused() {
+        assert_eq!(
+            transition(Operation::Start, TaskState::Ready, true)
+                .unwrap()
+                .task,
+            TaskState::Running
+        );
+        assert_eq!(
+            transition(Operation::Stop, TaskState::Running, true)
+                .unwrap()
+                .source,
+            SourceState::Stopped
+        );
+        assert!(transition(Operation::Stop, TaskState::Ready, true).is_err());
+        assert!(transition(Operation::Start, TaskState::Running, true).is_err());
+        assert!(transition(Operation::Sync, TaskState::Ready, true).is_err());
+        assert!(transition(Operation::Start, TaskState::Ready, false).is_err());
+        assert!(transition(Operation::Stop, TaskState::Running, false).is_ok());
+    }
+}

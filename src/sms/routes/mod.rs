@@ -1,0 +1,81 @@
+//! SMS v3 over HTTP, one file per resource: source servers, migration tasks, and the
+//! `/_cloudtwin/sms` admin controls that tests use to put servers into a state. Each
+//! handler checks the permission, parses its input, and opens the transaction the
+//! store functions run in.
+
+mod admin;
+mod sources;
+mod tasks;
+
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use utoipa::OpenApi;
+
+use super::domain::BatchIds;
+use super::error::SmsError;
+use super::store;
+use crate::iam::Caller;
+use crate::state::AppState;
+
+/// Routes relative to the authenticated `/v3` scope.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.configure(sources::routes).configure(tasks::routes);
+}
+
+/// Admin controls, relative to `/_cloudtwin/sms`.
+pub fn admin_routes(cfg: &mut web::ServiceConfig) {
+    admin::routes(cfg);
+}
+
+/// The SMS operations (and their admin controls) in the OpenAPI document.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let mut doc = sources::Api::openapi();
+    doc.merge(tasks::Api::openapi());
+    doc.merge(admin::Api::openapi());
+    doc
+}
+
+fn project(caller: &Caller) -> Result<&str, SmsError> {
+    caller
+        .project_id
+        .as_deref()
+        .ok_or_else(|| SmsError::Internal("authenticated caller without a project".into()))
+}
+
+fn empty_ok() -> HttpResponse {
+    HttpResponse::Ok().json(json!({}))
+}
+
+/// What a batch (or single) delete removes; both share the all-or-nothing rule.
+enum Deletion {
+    Tasks,
+    Sources,
+}
+
+async fn delete_all(
+    state: &AppState,
+    caller: &Caller,
+    what: Deletion,
+    ids: &BatchIds,
+) -> Result<HttpResponse, SmsError> {
+    let project = project(caller)?;
+    let rule = state.settings.sms.delete_rule;
+    state
+        .db
+        .write(async |conn| match what {
+            Deletion::Tasks => store::delete_tasks(conn, project, ids, rule).await,
+            Deletion::Sources => store::delete_sources(conn, project, ids, rule).await,
+        })
+        .await?;
+    Ok(empty_ok())
+}
+
+#[derive(Deserialize)]
+struct IdsBody {
+    ids: Option<Value>,
+}
+
+fn non_empty(v: Option<String>) -> Option<String> {
+    v.filter(|s| !s.is_empty())
+}

@@ -1,0 +1,271 @@
+//! Source servers: register (as the agent does), list, show, update, delete.
+
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::super::domain::{self, NewSource, Page, RegisterSourceBody, SourceState};
+use super::super::error::SmsError;
+use super::super::store;
+use super::super::store::{SourceFilter, SourceRow};
+use super::*;
+use crate::extract::JsonBody;
+use crate::iam::Caller;
+use crate::state::AppState;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    // The literal `/delete` path comes before `/{id}` so that it wins.
+    cfg.service(web::resource("/sources/delete").post(delete_sources))
+        .service(
+            web::resource("/sources")
+                .post(register_source)
+                .get(list_sources),
+        )
+        .service(
+            web::resource("/sources/{id}")
+                .get(show_source)
+                .put(update_source)
+                .delete(delete_source),
+        );
+}
+
+#[utoipa::path(
+    post,
+    path = "/v3/sources/delete",
+    tag = "SMS",
+    operation_id = "sms_delete_sources",
+    request_body(content = serde_json::Value, content_type = "application/json"),
+    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+)]
+async fn delete_sources(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: JsonBody<IdsBody>,
+) -> Result<HttpResponse, SmsError> {
+    caller.require("sms:server:batchDeleteServer")?;
+    let ids = BatchIds::parse(body.parse()?.ids, domain::SOURCE_ID_MAX)?;
+    delete_all(&state, &caller, Deletion::Sources, &ids).await
+}
+
+#[utoipa::path(
+    delete,
+    path = "/v3/sources/{id}",
+    tag = "SMS",
+    operation_id = "sms_delete_source",
+    params(("id" = String, Path)),
+    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+)]
+async fn delete_source(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> Result<HttpResponse, SmsError> {
+    caller.require("sms:server:deleteServer")?;
+    let ids = BatchIds::single(id.into_inner(), domain::SOURCE_ID_MAX)?;
+    delete_all(&state, &caller, Deletion::Sources, &ids).await
+}
+
+#[utoipa::path(
+    post,
+    path = "/v3/sources",
+    tag = "SMS",
+    operation_id = "sms_register_source",
+    request_body(content = serde_json::Value, content_type = "application/json"),
+    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+)]
+async fn register_source(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: JsonBody<RegisterSourceBody>,
+) -> Result<HttpResponse, SmsError> {
+    caller.require("sms:server:registerServer")?;
+    let source = NewSource::parse(body.parse()?)?;
+    let project = project(&caller)?;
+    let id = state
+        .db
+        .write(async |conn| store::register_source(conn, project, &source).await)
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({ "id": id })))
+}
+
+#[derive(Deserialize)]
+struct SourceQuery {
+    id: Option<String>,
+    name: Option<String>,
+    ip: Option<String>,
+    state: Option<String>,
+    connected: Option<String>,
+    migproject: Option<String>,
+    enterprise_project_id: Option<String>,
+    limit: Option<String>,
+    offset: Option<String>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/v3/sources",
+    tag = "SMS",
+    operation_id = "sms_list_sources",
+    params(("id" = Option<String>, Query, description = "exact id"), ("name" = Option<String>, Query, description = "substring of the name"), ("ip" = Option<String>, Query, description = "exact IPv4"), ("state" = Option<String>, Query, description = "source state, any case"), ("connected" = Option<String>, Query, description = "true or false"), ("migproject" = Option<String>, Query, description = "migration project id"), ("enterprise_project_id" = Option<String>, Query, description = "enterprise project"), ("limit" = Option<String>, Query, description = "1 to 100, default 50"), ("offset" = Option<String>, Query, description = "default 0")),
+    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+)]
+async fn list_sources(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: web::Query<SourceQuery>,
+) -> Result<HttpResponse, SmsError> {
+    caller.require("sms:server:listServer")?;
+    let q = query.into_inner();
+    let page = Page::parse(q.limit.as_deref(), q.offset.as_deref(), 100, 50)?;
+    let source_state = non_empty(q.state)
+        .map(|s| {
+            SourceState::parse(&s)
+                .map(|s| s.as_str().to_owned())
+                .ok_or_else(|| SmsError::invalid("state", format!("unknown state {s:?}")))
+        })
+        .transpose()?;
+    let connected = match q.connected.as_deref() {
+        None | Some("") => None,
+        Some("true") => Some(true),
+        Some("false") => Some(false),
+        Some(_) => {
+            return Err(SmsError::invalid(
+                "connected",
+                "connected must be true or false",
+            ));
+        }
+    };
+    let filter = SourceFilter {
+        id: non_empty(q.id),
+        name: non_empty(q.name),
+        ip: non_empty(q.ip),
+        state: source_state,
+        connected,
+        migproject: non_empty(q.migproject),
+        enterprise_project_id: non_empty(q.enterprise_project_id),
+    };
+    let (count, rows) = store::list_sources(
+        &mut *state.db.read().await?,
+        project(&caller)?,
+        &filter,
+        page,
+    )
+    .await?;
+    let list: Vec<Value> = rows.iter().map(source_json).collect();
+    Ok(HttpResponse::Ok().json(json!({ "count": count, "source_servers": list })))
+}
+
+fn source_json(s: &SourceRow) -> Value {
+    let current_task = s.task_id.as_ref().map(|id| {
+        json!({
+            "id": id, "name": s.task_name, "type": s.task_type, "state": s.task_state,
+            "start_date": s.task_start_date, "speed_limit": s.task_speed_limit,
+            "start_target_server": s.task_start_target_server, "region_id": s.task_region_id,
+            "project_id": s.task_project_id, "project_name": s.task_project_name,
+        })
+    });
+    let mut out = match serde_json::from_str::<Value>(&s.details) {
+        Ok(Value::Object(details)) => details,
+        _ => serde_json::Map::new(),
+    };
+    let own = json!({
+        "id": s.id, "name": s.name, "ip": s.ip, "ipv6": s.ipv6, "hostname": s.hostname,
+        "os_type": s.os_type, "os_version": s.os_version, "state": s.state,
+        "connected": s.connected, "migration_cycle": s.migration_cycle,
+        "cpu_quantity": s.cpu_quantity, "memory": s.memory, "agent_version": s.agent_version,
+        "migprojectid": s.migproject, "enterprise_project_id": s.enterprise_project_id,
+        "add_date": s.add_date, "last_visit_time": s.last_visit_time,
+        "current_task": current_task,
+    });
+    if let Value::Object(own) = own {
+        out.extend(own);
+    }
+    Value::Object(out)
+}
+
+#[utoipa::path(
+    get,
+    path = "/v3/sources/{id}",
+    tag = "SMS",
+    operation_id = "sms_show_source",
+    params(("id" = String, Path)),
+    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+)]
+async fn show_source(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> Result<HttpResponse, SmsError> {
+    caller.require("sms:server:showServer")?;
+    let id = domain::path_id(&id, domain::SOURCE_ID_MAX)?;
+    let row = store::source(&mut *state.db.read().await?, project(&caller)?, id)
+        .await?
+        .ok_or_else(|| SmsError::NotFound {
+            what: "source server",
+            ids: vec![id.to_owned()],
+        })?;
+    Ok(HttpResponse::Ok().json(source_json(&row)))
+}
+
+#[derive(Deserialize)]
+struct UpdateSourceBody {
+    name: Option<String>,
+    migprojectid: Option<String>,
+}
+
+#[utoipa::path(
+    put,
+    path = "/v3/sources/{id}",
+    tag = "SMS",
+    operation_id = "sms_update_source",
+    params(("id" = String, Path)),
+    request_body(content = serde_json::Value, content_type = "application/json"),
+    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+)]
+async fn update_source(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    body: JsonBody<UpdateSourceBody>,
+) -> Result<HttpResponse, SmsError> {
+    caller.require("sms:server:updateServer")?;
+    let id = domain::path_id(&id, domain::SOURCE_ID_MAX)?;
+    let body = body.parse()?;
+    let name = body
+        .name
+        .as_deref()
+        .map(|n| domain::name("name", n))
+        .transpose()?;
+    let project = project(&caller)?;
+    let found = state
+        .db
+        .write(async |conn| {
+            store::update_source(
+                conn,
+                project,
+                id,
+                name.as_deref(),
+                body.migprojectid.as_deref(),
+            )
+            .await
+        })
+        .await?;
+    if !found {
+        return Err(SmsError::NotFound {
+            what: "source server",
+            ids: vec![id.to_owned()],
+        });
+    }
+    Ok(empty_ok())
+}
+
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    delete_sources,
+    delete_source,
+    register_source,
+    list_sources,
+    show_source,
+    update_source
+))]
+pub struct Api;

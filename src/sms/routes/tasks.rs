@@ -1,0 +1,268 @@
+//! Migration tasks: create, list, show, update, actions, delete.
+
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::super::domain::{
+    self, CreateTaskBody, NewTask, Operation, Page, TaskPatch, TaskState, UpdateTaskBody,
+};
+use super::super::error::SmsError;
+use super::super::store;
+use super::super::store::{TaskFilter, TaskRow};
+use super::*;
+use crate::extract::JsonBody;
+use crate::iam::Caller;
+use crate::state::AppState;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    // The literal `/delete` path comes before `/{id}` so that it wins.
+    cfg.service(web::resource("/tasks/delete").post(delete_tasks))
+        .service(web::resource("/tasks").post(create_task).get(list_tasks))
+        .service(
+            web::resource("/tasks/{id}")
+                .get(show_task)
+                .put(update_task)
+                .delete(delete_task),
+        )
+        .service(web::resource("/tasks/{id}/action").post(task_action));
+}
+
+#[utoipa::path(
+    post,
+    path = "/v3/tasks/delete",
+    tag = "SMS",
+    operation_id = "sms_delete_tasks",
+    request_body(content = serde_json::Value, content_type = "application/json"),
+    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+)]
+async fn delete_tasks(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: JsonBody<IdsBody>,
+) -> Result<HttpResponse, SmsError> {
+    caller.require("sms:server:batchDeleteTask")?;
+    let ids = BatchIds::parse(body.parse()?.ids, domain::TASK_ID_MAX)?;
+    delete_all(&state, &caller, Deletion::Tasks, &ids).await
+}
+
+#[utoipa::path(
+    delete,
+    path = "/v3/tasks/{id}",
+    tag = "SMS",
+    operation_id = "sms_delete_task",
+    params(("id" = String, Path)),
+    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+)]
+async fn delete_task(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> Result<HttpResponse, SmsError> {
+    caller.require("sms:server:deleteTask")?;
+    let ids = BatchIds::single(id.into_inner(), domain::TASK_ID_MAX)?;
+    delete_all(&state, &caller, Deletion::Tasks, &ids).await
+}
+
+#[utoipa::path(
+    post,
+    path = "/v3/tasks",
+    tag = "SMS",
+    operation_id = "sms_create_task",
+    request_body(content = serde_json::Value, content_type = "application/json"),
+    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+)]
+async fn create_task(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: JsonBody<CreateTaskBody>,
+) -> Result<HttpResponse, SmsError> {
+    caller.require("sms:server:createTask")?;
+    let task = NewTask::parse(body.parse()?)?;
+    let project = project(&caller)?;
+    let id = state
+        .db
+        .write(async |conn| store::create_task(conn, project, &task).await)
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({ "id": id })))
+}
+
+#[derive(Deserialize)]
+struct TaskQuery {
+    id: Option<String>,
+    name: Option<String>,
+    state: Option<String>,
+    source_server_id: Option<String>,
+    enterprise_project_id: Option<String>,
+    limit: Option<String>,
+    offset: Option<String>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/v3/tasks",
+    tag = "SMS",
+    operation_id = "sms_list_tasks",
+    params(("id" = Option<String>, Query, description = "exact id"), ("name" = Option<String>, Query, description = "substring of the name"), ("state" = Option<String>, Query, description = "task state, any case"), ("source_server_id" = Option<String>, Query, description = "the source server"), ("enterprise_project_id" = Option<String>, Query, description = "enterprise project"), ("limit" = Option<String>, Query, description = "1 to 200, default 100"), ("offset" = Option<String>, Query, description = "default 0")),
+    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+)]
+async fn list_tasks(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: web::Query<TaskQuery>,
+) -> Result<HttpResponse, SmsError> {
+    caller.require("sms:server:listTask")?;
+    let q = query.into_inner();
+    let page = Page::parse(q.limit.as_deref(), q.offset.as_deref(), 200, 100)?;
+    let task_state = non_empty(q.state)
+        .map(|s| {
+            TaskState::parse(&s)
+                .map(|s| s.as_str().to_owned())
+                .ok_or_else(|| SmsError::invalid("state", format!("unknown task state {s:?}")))
+        })
+        .transpose()?;
+    let filter = TaskFilter {
+        id: non_empty(q.id),
+        name: non_empty(q.name),
+        state: task_state,
+        source_server_id: non_empty(q.source_server_id),
+        enterprise_project_id: non_empty(q.enterprise_project_id),
+    };
+    let (count, rows) = store::list_tasks(
+        &mut *state.db.read().await?,
+        project(&caller)?,
+        &filter,
+        page,
+    )
+    .await?;
+    let list: Vec<Value> = rows.iter().map(task_json).collect();
+    Ok(HttpResponse::Ok().json(json!({ "count": count, "tasks": list })))
+}
+
+fn task_json(t: &TaskRow) -> Value {
+    let target_server =
+        serde_json::from_str::<Value>(&t.target_server).unwrap_or_else(|_| json!({}));
+    json!({
+        "id": t.id, "name": t.name, "type": t.kind, "os_type": t.os_type, "state": t.state,
+        "priority": t.priority, "migration_ip": t.migration_ip, "region_id": t.region_id,
+        "region_name": t.region_name, "project_id": t.target_project_id,
+        "project_name": t.target_project_name, "enterprise_project_id": t.enterprise_project_id,
+        "start_target_server": t.start_target_server, "syncing": t.syncing,
+        "speed_limit": t.speed_limit, "create_date": t.create_date, "start_date": t.start_date,
+        "finish_date": t.finish_date, "connected": t.source_connected, "error_json": "",
+        "log_collect_status": "INIT", "sub_tasks": [],
+        "source_server": {
+            "id": t.source_id, "name": t.source_name, "ip": t.source_ip,
+            "os_type": t.source_os_type, "os_version": t.source_os_version,
+            "state": t.source_state, "migration_cycle": t.source_migration_cycle,
+        },
+        "target_server": target_server,
+    })
+}
+
+#[utoipa::path(
+    get,
+    path = "/v3/tasks/{id}",
+    tag = "SMS",
+    operation_id = "sms_show_task",
+    params(("id" = String, Path)),
+    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+)]
+async fn show_task(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> Result<HttpResponse, SmsError> {
+    caller.require("sms:server:showTask")?;
+    let id = domain::path_id(&id, domain::TASK_ID_MAX)?;
+    let row = store::task(&mut *state.db.read().await?, project(&caller)?, id)
+        .await?
+        .ok_or_else(|| SmsError::NotFound {
+            what: "migration task",
+            ids: vec![id.to_owned()],
+        })?;
+    Ok(HttpResponse::Ok().json(task_json(&row)))
+}
+
+#[utoipa::path(
+    put,
+    path = "/v3/tasks/{id}",
+    tag = "SMS",
+    operation_id = "sms_update_task",
+    params(("id" = String, Path)),
+    request_body(content = serde_json::Value, content_type = "application/json"),
+    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+)]
+async fn update_task(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    body: JsonBody<UpdateTaskBody>,
+) -> Result<HttpResponse, SmsError> {
+    caller.require("sms:server:updateTask")?;
+    let id = domain::path_id(&id, domain::TASK_ID_MAX)?;
+    let patch = TaskPatch::parse(body.parse()?)?;
+    let project = project(&caller)?;
+    let found = state
+        .db
+        .write(async |conn| store::update_task(conn, project, id, &patch).await)
+        .await?;
+    if !found {
+        return Err(SmsError::NotFound {
+            what: "migration task",
+            ids: vec![id.to_owned()],
+        });
+    }
+    Ok(HttpResponse::Ok().json(json!({ "id": id })))
+}
+
+#[derive(Deserialize)]
+struct ActionBody {
+    operation: Option<String>,
+    template_id: Option<String>,
+}
+
+#[utoipa::path(
+    post,
+    path = "/v3/tasks/{id}/action",
+    tag = "SMS",
+    operation_id = "sms_task_action",
+    params(("id" = String, Path)),
+    request_body(content = serde_json::Value, content_type = "application/json"),
+    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+)]
+async fn task_action(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    body: JsonBody<ActionBody>,
+) -> Result<HttpResponse, SmsError> {
+    caller.require("sms:server:updateTaskStatus")?;
+    let id = domain::path_id(&id, domain::TASK_ID_MAX)?;
+    let body = body.parse()?;
+    let op = Operation::parse(body.operation.as_deref().unwrap_or(""))?;
+    if op == Operation::CloneTest && body.template_id.as_deref().is_none_or(str::is_empty) {
+        return Err(SmsError::invalid(
+            "template_id",
+            "clone_test needs a template_id",
+        ));
+    }
+    let project = project(&caller)?;
+    state
+        .db
+        .write(async |conn| store::apply_operation(conn, project, id, op).await)
+        .await?;
+    Ok(empty_ok())
+}
+
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    delete_tasks,
+    delete_task,
+    create_task,
+    list_tasks,
+    show_task,
+    update_task,
+    task_action
+))]
+pub struct Api;

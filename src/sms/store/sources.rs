@@ -1,0 +1,234 @@
+//! Source servers as the agent registers them.
+
+use sqlx::QueryBuilder;
+use sqlx::sqlite::{Sqlite, SqliteConnection};
+
+use super::super::domain::*;
+use super::super::error::SmsError;
+use super::*;
+use crate::config::DeleteRule;
+use crate::db::now_ms;
+
+/// A source server with the brief of its current task, as list and show return it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SourceRow {
+    pub id: String,
+    pub name: String,
+    pub ip: String,
+    pub ipv6: String,
+    pub hostname: String,
+    pub os_type: Option<String>,
+    pub os_version: String,
+    pub state: String,
+    pub connected: bool,
+    pub migration_cycle: String,
+    pub cpu_quantity: Option<i64>,
+    pub memory: Option<i64>,
+    pub agent_version: String,
+    pub migproject: String,
+    pub enterprise_project_id: String,
+    pub details: String,
+    pub add_date: i64,
+    pub last_visit_time: i64,
+    pub task_id: Option<String>,
+    pub task_name: Option<String>,
+    pub task_type: Option<String>,
+    pub task_state: Option<String>,
+    pub task_start_date: Option<i64>,
+    pub task_speed_limit: Option<i64>,
+    pub task_start_target_server: Option<bool>,
+    pub task_region_id: Option<String>,
+    pub task_project_id: Option<String>,
+    pub task_project_name: Option<String>,
+}
+
+const SOURCE_SELECT: &str = "
+    SELECT s.id, s.name, s.ip, s.ipv6, s.hostname, s.os_type, s.os_version, s.state, s.connected,
+           s.migration_cycle, s.cpu_quantity, s.memory, s.agent_version, s.migproject,
+           s.enterprise_project_id, s.details, s.add_date, s.last_visit_time,
+           t.id AS task_id, t.name AS task_name, t.type AS task_type, t.state AS task_state,
+           t.start_date AS task_start_date, t.speed_limit AS task_speed_limit,
+           t.start_target_server AS task_start_target_server, t.region_id AS task_region_id,
+           t.target_project_id AS task_project_id, t.target_project_name AS task_project_name
+      FROM source_servers s LEFT JOIN tasks t ON t.id = s.current_task_id";
+
+/// Filters of `GET /v3/sources`; `None` means "any".
+#[derive(Debug, Default, Clone)]
+pub struct SourceFilter {
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub ip: Option<String>,
+    pub state: Option<String>,
+    pub connected: Option<bool>,
+    pub migproject: Option<String>,
+    pub enterprise_project_id: Option<String>,
+}
+
+impl SourceFilter {
+    /// Only the filters given become conditions, so that an unfiltered count can be
+    /// answered from the project index instead of testing every row.
+    fn push_where(&self, q: &mut QueryBuilder<Sqlite>, project: &str) {
+        q.push(" WHERE s.project_id = ")
+            .push_bind(project.to_owned());
+        let mut eq = |column: &str, value: &Option<String>| {
+            if let Some(v) = value {
+                q.push(format!(" AND {column} = ")).push_bind(v.clone());
+            }
+        };
+        eq("s.id", &self.id);
+        eq("s.ip", &self.ip);
+        eq("s.state", &self.state);
+        eq("s.migproject", &self.migproject);
+        eq("s.enterprise_project_id", &self.enterprise_project_id);
+        if let Some(name) = &self.name {
+            q.push(" AND s.name LIKE '%' || ")
+                .push_bind(name.clone())
+                .push(" || '%'");
+        }
+        if let Some(connected) = self.connected {
+            q.push(" AND s.connected = ").push_bind(connected);
+        }
+    }
+}
+
+pub async fn list_sources(
+    conn: &mut SqliteConnection,
+    project: &str,
+    f: &SourceFilter,
+    page: Page,
+) -> sqlx::Result<(i64, Vec<SourceRow>)> {
+    let mut count = QueryBuilder::new("SELECT COUNT(*) FROM source_servers s");
+    f.push_where(&mut count, project);
+    let mut list = QueryBuilder::new(SOURCE_SELECT);
+    f.push_where(&mut list, project);
+    list.push(" ORDER BY s.add_date DESC, s.id");
+    count_and_page(conn, count, list, page).await
+}
+
+pub async fn source(
+    conn: &mut SqliteConnection,
+    project: &str,
+    id: &str,
+) -> sqlx::Result<Option<SourceRow>> {
+    let sql = format!("{SOURCE_SELECT} WHERE s.project_id = ?1 AND s.id = ?2");
+    sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(project)
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await
+}
+
+/// Registers a source server, or updates the one the same agent registered before
+/// (same ip and name in the project). A registering agent is connected by definition.
+pub async fn register_source(
+    conn: &mut SqliteConnection,
+    project: &str,
+    s: &NewSource,
+) -> Result<String, SmsError> {
+    let details = serde_json::Value::Object(s.details.clone()).to_string();
+    let now = now_ms();
+    let id: String = sqlx::query_scalar(
+        "INSERT INTO source_servers (id, project_id, name, ip, ipv6, hostname, os_type, os_version,
+                                     state, connected, migration_cycle, cpu_quantity, memory,
+                                     agent_version, enterprise_project_id, details, add_date,
+                                     last_visit_time)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?16)
+         ON CONFLICT (project_id, ip, name) DO UPDATE SET
+             ipv6 = excluded.ipv6, hostname = excluded.hostname, os_type = excluded.os_type,
+             os_version = excluded.os_version, state = excluded.state, connected = 1,
+             migration_cycle = excluded.migration_cycle, cpu_quantity = excluded.cpu_quantity,
+             memory = excluded.memory, agent_version = excluded.agent_version,
+             details = excluded.details, last_visit_time = excluded.last_visit_time
+         RETURNING id",
+    )
+    .bind(new_id())
+    .bind(project)
+    .bind(&s.name)
+    .bind(&s.ip)
+    .bind(&s.ipv6)
+    .bind(&s.hostname)
+    .bind(s.os_type.map(|o| o.as_str()))
+    .bind(&s.os_version)
+    .bind(s.state.as_str())
+    .bind(&s.migration_cycle)
+    .bind(s.cpu_quantity)
+    .bind(s.memory)
+    .bind(&s.agent_version)
+    .bind(&s.enterprise_project_id)
+    .bind(details)
+    .bind(now)
+    .fetch_one(conn)
+    .await?;
+    Ok(id)
+}
+
+/// Returns whether the source server exists in the project.
+pub async fn update_source(
+    conn: &mut SqliteConnection,
+    project: &str,
+    id: &str,
+    name: Option<&str>,
+    migproject: Option<&str>,
+) -> Result<bool, SmsError> {
+    let done = sqlx::query(
+        "UPDATE source_servers SET name = COALESCE(?3, name), migproject = COALESCE(?4, migproject)
+          WHERE project_id = ?1 AND id = ?2",
+    )
+    .bind(project)
+    .bind(id)
+    .bind(name)
+    .bind(migproject)
+    .execute(conn)
+    .await
+    .map_err(|e| match &e {
+        // The agent's identity is ip + name: a rename must not collide with another agent.
+        sqlx::Error::Database(db) if db.is_unique_violation() => SmsError::Conflict {
+            msg: "another source server in the project has this ip and name".into(),
+            param: "name",
+        },
+        _ => SmsError::from(e),
+    })?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Deletes source servers (and their tasks) all or nothing, under the same rule as tasks:
+/// a connected server in a running state is busy migrating.
+pub async fn delete_sources(
+    conn: &mut SqliteConnection,
+    project: &str,
+    ids: &BatchIds,
+    rule: DeleteRule,
+) -> Result<(), SmsError> {
+    delete_all_or_nothing(
+        conn,
+        project,
+        ids,
+        rule,
+        "source server",
+        "SELECT id, state, connected FROM source_servers
+          WHERE +project_id = ?1 AND id IN (SELECT value FROM json_each(?2))",
+        "DELETE FROM source_servers WHERE +project_id = ?1 AND id IN (SELECT value FROM json_each(?2))",
+    )
+    .await
+}
+
+/// Sets a source server's state and/or connected flag (admin control for tests).
+pub async fn force_source_state(
+    conn: &mut SqliteConnection,
+    id: &str,
+    state: Option<SourceState>,
+    connected: Option<bool>,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE source_servers SET state = COALESCE(?2, state), connected = COALESCE(?3, connected),
+                last_visit_time = CASE WHEN ?3 IS NULL THEN last_visit_time ELSE ?4 END
+          WHERE id = ?1",
+    )
+    .bind(id)
+    .bind(state.map(|s| s.as_str()))
+    .bind(connected)
+    .bind(now_ms())
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}

@@ -1,0 +1,293 @@
+//! Migration tasks, joined with their source server.
+
+use sqlx::QueryBuilder;
+use sqlx::sqlite::{Sqlite, SqliteConnection};
+
+use super::super::domain::{self, *};
+use super::super::error::SmsError;
+use super::*;
+use crate::config::DeleteRule;
+use crate::db::now_ms;
+
+/// Deletes all the tasks or none: unknown ids give 404, a task whose source server is
+/// busy gives 400. A source's `current_task` is cleared by the foreign key in the same
+/// transaction.
+pub async fn delete_tasks(
+    conn: &mut SqliteConnection,
+    project: &str,
+    ids: &BatchIds,
+    rule: DeleteRule,
+) -> Result<(), SmsError> {
+    delete_all_or_nothing(
+        conn,
+        project,
+        ids,
+        rule,
+        "migration task",
+        "SELECT t.id, s.state, s.connected
+           FROM tasks t JOIN source_servers s ON s.id = t.source_server_id
+          WHERE +t.project_id = ?1 AND t.id IN (SELECT value FROM json_each(?2))",
+        "DELETE FROM tasks WHERE +project_id = ?1 AND id IN (SELECT value FROM json_each(?2))",
+    )
+    .await
+}
+
+/// A task with the brief of its source server.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TaskRow {
+    pub id: String,
+    pub name: String,
+    #[sqlx(rename = "type")]
+    pub kind: String,
+    pub os_type: String,
+    pub state: String,
+    pub priority: i64,
+    pub migration_ip: String,
+    pub region_id: String,
+    pub region_name: String,
+    pub target_project_id: String,
+    pub target_project_name: String,
+    pub enterprise_project_id: String,
+    pub start_target_server: bool,
+    pub syncing: bool,
+    pub speed_limit: i64,
+    pub target_server: String,
+    pub create_date: i64,
+    pub start_date: Option<i64>,
+    pub finish_date: Option<i64>,
+    pub source_id: String,
+    pub source_name: String,
+    pub source_ip: String,
+    pub source_os_type: Option<String>,
+    pub source_os_version: String,
+    pub source_state: String,
+    pub source_connected: bool,
+    pub source_migration_cycle: String,
+}
+
+const TASK_SELECT: &str = "
+    SELECT t.id, t.name, t.type, t.os_type, t.state, t.priority, t.migration_ip, t.region_id,
+           t.region_name, t.target_project_id, t.target_project_name, t.enterprise_project_id,
+           t.start_target_server, t.syncing, t.speed_limit, t.target_server, t.create_date,
+           t.start_date, t.finish_date,
+           s.id AS source_id, s.name AS source_name, s.ip AS source_ip,
+           s.os_type AS source_os_type, s.os_version AS source_os_version,
+           s.state AS source_state, s.connected AS source_connected,
+           s.migration_cycle AS source_migration_cycle
+      FROM tasks t JOIN source_servers s ON s.id = t.source_server_id";
+
+#[derive(Debug, Default, Clone)]
+pub struct TaskFilter {
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub state: Option<String>,
+    pub source_server_id: Option<String>,
+    pub enterprise_project_id: Option<String>,
+}
+
+impl TaskFilter {
+    /// Only the filters given become conditions (see [`SourceFilter::push_where`]).
+    fn push_where(&self, q: &mut QueryBuilder<Sqlite>, project: &str) {
+        q.push(" WHERE t.project_id = ")
+            .push_bind(project.to_owned());
+        let mut eq = |column: &str, value: &Option<String>| {
+            if let Some(v) = value {
+                q.push(format!(" AND {column} = ")).push_bind(v.clone());
+            }
+        };
+        eq("t.id", &self.id);
+        eq("t.state", &self.state);
+        eq("t.source_server_id", &self.source_server_id);
+        eq("t.enterprise_project_id", &self.enterprise_project_id);
+        if let Some(name) = &self.name {
+            q.push(" AND t.name LIKE '%' || ")
+                .push_bind(name.clone())
+                .push(" || '%'");
+        }
+    }
+}
+
+pub async fn list_tasks(
+    conn: &mut SqliteConnection,
+    project: &str,
+    f: &TaskFilter,
+    page: Page,
+) -> sqlx::Result<(i64, Vec<TaskRow>)> {
+    let mut count = QueryBuilder::new("SELECT COUNT(*) FROM tasks t");
+    f.push_where(&mut count, project);
+    let mut list = QueryBuilder::new(TASK_SELECT);
+    f.push_where(&mut list, project);
+    list.push(" ORDER BY t.create_date DESC, t.id");
+    count_and_page(conn, count, list, page).await
+}
+
+pub async fn task(
+    conn: &mut SqliteConnection,
+    project: &str,
+    id: &str,
+) -> sqlx::Result<Option<TaskRow>> {
+    let sql = format!("{TASK_SELECT} WHERE t.project_id = ?1 AND t.id = ?2");
+    sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(project)
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await
+}
+
+/// Creates a task for a source server of the project and makes it the server's current task.
+pub async fn create_task(
+    conn: &mut SqliteConnection,
+    project: &str,
+    t: &NewTask,
+) -> Result<String, SmsError> {
+    let source: Option<(Option<String>,)> = sqlx::query_as(
+        "SELECT current_task_id FROM source_servers WHERE project_id = ? AND id = ?",
+    )
+    .bind(project)
+    .bind(&t.source_server_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    match source {
+        None => {
+            return Err(SmsError::SourceMissing {
+                id: t.source_server_id.clone(),
+            });
+        }
+        Some((Some(existing),)) => {
+            return Err(SmsError::Conflict {
+                msg: format!("the source server already has migration task {existing}"),
+                param: "source_server.id",
+            });
+        }
+        Some((None,)) => {}
+    }
+    let id = new_id();
+    sqlx::query(
+        "INSERT INTO tasks (id, project_id, source_server_id, name, type, os_type, priority,
+                            migration_ip, region_id, region_name, target_project_id,
+                            target_project_name, enterprise_project_id, start_target_server,
+                            syncing, speed_limit, target_server, create_date)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&id)
+    .bind(project)
+    .bind(&t.source_server_id)
+    .bind(&t.name)
+    .bind(t.kind.as_str())
+    .bind(t.os_type.as_str())
+    .bind(t.priority)
+    .bind(&t.migration_ip)
+    .bind(&t.region_id)
+    .bind(&t.region_name)
+    .bind(&t.target_project_id)
+    .bind(&t.target_project_name)
+    .bind(&t.enterprise_project_id)
+    .bind(t.start_target_server)
+    .bind(t.syncing)
+    .bind(t.speed_limit)
+    .bind(t.target_server.to_string())
+    .bind(now_ms())
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("UPDATE source_servers SET current_task_id = ? WHERE id = ?")
+        .bind(&id)
+        .bind(&t.source_server_id)
+        .execute(conn)
+        .await?;
+    Ok(id)
+}
+
+/// Returns whether the task exists in the project.
+pub async fn update_task(
+    conn: &mut SqliteConnection,
+    project: &str,
+    id: &str,
+    p: &TaskPatch,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE tasks SET
+             name = COALESCE(?3, name), type = COALESCE(?4, type),
+             migration_ip = COALESCE(?5, migration_ip), region_name = COALESCE(?6, region_name),
+             region_id = COALESCE(?7, region_id),
+             target_project_name = COALESCE(?8, target_project_name),
+             target_project_id = COALESCE(?9, target_project_id),
+             speed_limit = COALESCE(?10, speed_limit), target_server = COALESCE(?11, target_server)
+          WHERE project_id = ?1 AND id = ?2",
+    )
+    .bind(project)
+    .bind(id)
+    .bind(&p.name)
+    .bind(p.kind.map(|k| k.as_str()))
+    .bind(&p.migration_ip)
+    .bind(&p.region_name)
+    .bind(&p.region_id)
+    .bind(&p.target_project_name)
+    .bind(&p.target_project_id)
+    .bind(p.speed_limit)
+    .bind(p.target_server.as_ref().map(ToString::to_string))
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Applies an action to a task and its source server, or refuses an illegal one
+/// without changing anything.
+pub async fn apply_operation(
+    conn: &mut SqliteConnection,
+    project: &str,
+    id: &str,
+    op: Operation,
+) -> Result<(), SmsError> {
+    let current: Option<(String, String, bool)> = sqlx::query_as(
+        "SELECT t.state, t.source_server_id, s.connected
+           FROM tasks t JOIN source_servers s ON s.id = t.source_server_id
+          WHERE t.project_id = ? AND t.id = ?",
+    )
+    .bind(project)
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let (state, source_id, connected) = current.ok_or_else(|| SmsError::NotFound {
+        what: "migration task",
+        ids: vec![id.to_owned()],
+    })?;
+    let state = TaskState::parse(&state)
+        .ok_or_else(|| SmsError::Internal(format!("task {id} has unknown state {state}")))?;
+    let next = domain::transition(op, state, connected)?;
+    let now = now_ms();
+    let starts = matches!(op, Operation::Start | Operation::Restart);
+    let finishes = matches!(op, Operation::Cutover);
+    sqlx::query(
+        "UPDATE tasks SET state = ?2,
+                start_date = CASE WHEN ?3 THEN ?5 ELSE start_date END,
+                finish_date = CASE WHEN ?4 THEN ?5 WHEN ?3 THEN NULL ELSE finish_date END
+          WHERE id = ?1",
+    )
+    .bind(id)
+    .bind(next.task.as_str())
+    .bind(starts)
+    .bind(finishes)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("UPDATE source_servers SET state = ?2 WHERE id = ?1")
+        .bind(&source_id)
+        .bind(next.source.as_str())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Sets a task's state (admin control for tests).
+pub async fn force_task_state(
+    conn: &mut SqliteConnection,
+    id: &str,
+    state: TaskState,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query("UPDATE tasks SET state = ?2 WHERE id = ?1")
+        .bind(id)
+        .bind(state.as_str())
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
