@@ -9,7 +9,7 @@ use crate::config::{Overrides, Settings};
 use crate::db::{self, Db};
 use crate::startup;
 use crate::telemetry;
-use crate::{admin, fixtures, iam};
+use crate::{admin, iam, seed};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -214,7 +214,7 @@ async fn iam_command(cmd: IamCommand, settings: Settings) -> anyhow::Result<()> 
 /// Like `serve`, first makes sure the demo account exists, so that the fixture adds to it.
 async fn seed(settings: Settings, file: PathBuf) -> anyhow::Result<()> {
     let (state, _) = startup::open(settings).await?;
-    let outcome = fixtures::load_file(&state.db, &file).await;
+    let outcome = seed::load_file(&state.db, &file).await;
     state.db.close().await;
     let settings = state.settings;
     let summary = outcome?;
@@ -228,7 +228,7 @@ async fn seed(settings: Settings, file: PathBuf) -> anyhow::Result<()> {
 
 async fn export(settings: Settings, file: PathBuf) -> anyhow::Result<()> {
     let db = Db::open(&settings).await?;
-    let outcome = fixtures::export(&db).await;
+    let outcome = seed::export(&db).await;
     db.close().await;
     outcome?.write(&file)?;
     println!(
@@ -255,7 +255,7 @@ async fn serve(settings: Settings, fixture: Option<PathBuf>) -> anyhow::Result<(
     let (state, demo) = startup::open(settings).await?;
     let fixture_note = match fixture {
         Some(file) => Some(
-            match fixtures::load_at_start(&state.db, &file, &state.settings.demo.domain).await? {
+            match seed::load_at_start(&state.db, &file, &state.settings.demo.domain).await? {
                 Some(summary) => format!("{} loaded: {summary}", file.display()),
                 None => format!(
                     "{} skipped: the database already holds fixture data \

@@ -4,6 +4,7 @@ use actix_web::{HttpResponse, web};
 use serde_json::json;
 
 use crate::error::ServiceError;
+use crate::kit::Replies;
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -16,7 +17,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     path = "/health",
     tag = "cloudtwin",
     operation_id = "cloudtwin_health",
-    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+    responses(Replies)
 )]
 async fn health() -> HttpResponse {
     HttpResponse::Ok().json(json!({ "status": "ok" }))
@@ -28,7 +29,7 @@ async fn health() -> HttpResponse {
     path = "/ready",
     tag = "cloudtwin",
     operation_id = "cloudtwin_ready",
-    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+    responses(Replies)
 )]
 async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ServiceError> {
     let version = state

@@ -1,5 +1,11 @@
 //! Small helpers every area uses.
 
+use std::collections::BTreeMap;
+
+use utoipa::openapi::response::Response;
+use utoipa::openapi::{ContentBuilder, RefOr, ResponseBuilder, ResponsesBuilder};
+use utoipa::{IntoResponses, PartialSchema};
+
 /// An enum that is stored in SQLite and sent on the wire as fixed strings: one list of
 /// `Variant = "text"` pairs gives the serde names, `as_str`, `Display`, `ALL` and the
 /// exact-match `from_text`, so the three can never disagree. Each area adds its own
@@ -39,3 +45,32 @@ macro_rules! string_enum {
 }
 
 pub(crate) use string_enum;
+
+/// What every operation answers: its JSON on success, or a refusal in the JSON error
+/// format of the API it belongs to (`responses(Replies)` on each handler).
+pub struct Replies;
+
+impl IntoResponses for Replies {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        let json = || {
+            ContentBuilder::new()
+                .schema(Some(serde_json::Value::schema()))
+                .build()
+        };
+        ResponsesBuilder::new()
+            .response(
+                "200",
+                ResponseBuilder::new()
+                    .description("Success")
+                    .content("application/json", json()),
+            )
+            .response(
+                "4XX",
+                ResponseBuilder::new()
+                    .description("Refused, in the API's JSON error format")
+                    .content("application/json", json()),
+            )
+            .build()
+            .into()
+    }
+}

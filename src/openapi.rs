@@ -8,7 +8,7 @@ use utoipa::openapi::OpenApi as Document;
 
 pub fn document() -> Document {
     let mut doc = crate::health::Api::openapi();
-    doc.merge(crate::iam::routes::Api::openapi());
+    doc.merge(crate::iam::routes::openapi());
     doc.merge(crate::sms::routes::openapi());
     doc.merge(crate::registry::routes::openapi());
     doc.merge(crate::admin::routes::Api::openapi());

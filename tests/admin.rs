@@ -43,7 +43,7 @@ fn integrity_and_count(file: &Path, table: &str) -> (String, i64) {
 #[tokio::test]
 async fn snapshots_are_consistent_while_writes_go_on() {
     let srv = common::spawn().await;
-    cloudtwin::fixtures::load_file(&srv.db, Path::new(DEMO))
+    cloudtwin::seed::load_file(&srv.db, Path::new(DEMO))
         .await
         .unwrap();
     let token = common::token_for(&srv, "demo", "demo", "demo-password").await;
@@ -140,7 +140,7 @@ async fn reset_empties_everything_and_reloads_a_fixture() {
         s.admin.fixtures_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
     })
     .await;
-    cloudtwin::fixtures::load_file(&srv.db, Path::new(DEMO))
+    cloudtwin::seed::load_file(&srv.db, Path::new(DEMO))
         .await
         .unwrap();
     let token = common::token_for(&srv, "demo", "demo", "demo-password").await;

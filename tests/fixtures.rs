@@ -295,7 +295,7 @@ fn export(db: &Path, file: &Path) -> String {
 async fn export_then_seed_then_export_is_byte_identical() {
     // A served database: the demo account (hashed password, key) is part of the export.
     let srv = common::spawn().await;
-    cloudtwin::fixtures::load_file(&srv.db, Path::new(DEMO))
+    cloudtwin::seed::load_file(&srv.db, Path::new(DEMO))
         .await
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
@@ -327,11 +327,11 @@ async fn export_then_seed_then_export_is_byte_identical() {
 async fn serve_fixture_loads_only_into_a_database_without_fixture_data() {
     let srv = common::spawn().await;
     let demo = srv.settings.demo.domain.clone();
-    let loaded = cloudtwin::fixtures::load_at_start(&srv.db, Path::new(DEMO), &demo)
+    let loaded = cloudtwin::seed::load_at_start(&srv.db, Path::new(DEMO), &demo)
         .await
         .unwrap();
     assert_eq!(loaded.map(|s| s.source_servers), Some(4));
-    let again = cloudtwin::fixtures::load_at_start(&srv.db, Path::new(DEMO), &demo)
+    let again = cloudtwin::seed::load_at_start(&srv.db, Path::new(DEMO), &demo)
         .await
         .unwrap();
     assert_eq!(again, None);

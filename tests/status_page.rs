@@ -10,7 +10,7 @@ const DEMO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/demo.yaml");
 
 async fn seeded() -> common::TestServer {
     let srv = common::spawn().await;
-    cloudtwin::fixtures::load_file(&srv.db, Path::new(DEMO))
+    cloudtwin::seed::load_file(&srv.db, Path::new(DEMO))
         .await
         .unwrap();
     // Something for the recent-requests table, including an error.

@@ -16,8 +16,8 @@ use sha2::{Digest, Sha256};
 use crate::config::{AdminSettings, Settings};
 use crate::db::Db;
 use crate::error::ServiceError;
-use crate::fixtures::{self, Fixture, FixtureError, Summary};
 use crate::iam;
+use crate::seed::{self, Fixture, FixtureError, Summary};
 
 pub const TOKEN_HEADER: &str = "x-admin-token";
 
@@ -210,7 +210,7 @@ pub async fn reset(
     fixture: Option<Fixture>,
 ) -> Result<Summary, ResetError> {
     let plan = match fixture {
-        Some(f) => Some(fixtures::prepare_blocking(f).await?),
+        Some(f) => Some(seed::prepare_blocking(f).await?),
         None => None,
     };
     let password = settings.demo.password.clone();
@@ -222,7 +222,7 @@ pub async fn reset(
         store::clear_all(&mut *conn).await?;
         iam::ensure_demo_in(&mut *conn, &settings.demo, &hash).await?;
         match &plan {
-            Some(plan) => Ok(fixtures::apply(conn, plan).await?),
+            Some(plan) => Ok(seed::apply(conn, plan).await?),
             None => Ok(Summary::default()),
         }
     })

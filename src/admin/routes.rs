@@ -12,8 +12,10 @@ use serde_json::json;
 
 use super::{ResetError, SnapshotError};
 use crate::error::{Rejection, ServiceError};
-use crate::fixtures::{Fixture, FixtureError};
+use crate::kit::Replies;
+use crate::seed::{Fixture, FixtureError};
 use crate::state::AppState;
+use utoipa::IntoParams;
 
 /// The routes of the `/_cloudtwin` scope, which startup mounts behind [`guard`].
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -46,8 +48,10 @@ fn db_error(e: sqlx::Error) -> ServiceError {
     ServiceError::from_db(e)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct SnapshotQuery {
+    /// file name inside snapshots/ beside the database
     name: Option<String>,
 }
 
@@ -58,7 +62,7 @@ struct SnapshotQuery {
     path = "/_cloudtwin/snapshot",
     tag = "cloudtwin admin",
     operation_id = "admin_snapshot",
-    params(("name" = Option<String>, Query, description = "file name inside snapshots/ beside the database")),
+    params(SnapshotQuery),
     responses((status = 201, description = "Created: the snapshot's path and size", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
 )]
 async fn snapshot(
@@ -78,8 +82,10 @@ async fn snapshot(
     Ok(HttpResponse::Created().json(info))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ResetQuery {
+    /// fixture NAME, read from admin.fixtures_dir/NAME.yaml
     fixture: Option<String>,
 }
 
@@ -89,8 +95,8 @@ struct ResetQuery {
     path = "/_cloudtwin/reset",
     tag = "cloudtwin admin",
     operation_id = "admin_reset",
-    params(("fixture" = Option<String>, Query, description = "fixture NAME, read from admin.fixtures_dir/NAME.yaml")),
-    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+    params(ResetQuery),
+    responses(Replies)
 )]
 async fn reset(
     state: web::Data<AppState>,

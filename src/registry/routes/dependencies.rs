@@ -11,6 +11,7 @@ use super::views::service_views;
 use super::*;
 use crate::extract::JsonBody;
 use crate::iam::Caller;
+use crate::kit::Replies;
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -55,9 +56,9 @@ async fn put_dependencies(
     path = "/v4/{project_id}/registry/dependencies",
     tag = "Registry",
     operation_id = "registry_override_dependencies",
-    params(("project_id" = String, Path)),
+    params(ProjectRoute),
     request_body(content = serde_json::Value, content_type = "application/json"),
-    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+    responses(Replies)
 )]
 async fn override_dependencies(
     caller: Caller,
@@ -80,9 +81,9 @@ async fn override_dependencies(
     path = "/v4/{project_id}/registry/dependencies",
     tag = "Registry",
     operation_id = "registry_add_dependencies",
-    params(("project_id" = String, Path)),
+    params(ProjectRoute),
     request_body(content = serde_json::Value, content_type = "application/json"),
-    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+    responses(Replies)
 )]
 async fn add_dependencies(
     caller: Caller,
@@ -116,8 +117,8 @@ fn without_self(
     path = "/v4/{project_id}/registry/microservices/{service_id}/providers",
     tag = "Registry",
     operation_id = "registry_providers",
-    params(("project_id" = String, Path), ("service_id" = String, Path)),
-    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+    params(ServiceRoute),
+    responses(Replies)
 )]
 async fn providers(
     caller: Caller,
@@ -133,8 +134,8 @@ async fn providers(
     path = "/v4/{project_id}/registry/microservices/{service_id}/consumers",
     tag = "Registry",
     operation_id = "registry_consumers",
-    params(("project_id" = String, Path), ("service_id" = String, Path)),
-    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+    params(ServiceRoute),
+    responses(Replies)
 )]
 async fn consumers(
     caller: Caller,

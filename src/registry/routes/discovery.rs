@@ -9,19 +9,27 @@ use super::super::store;
 use super::views::instances_reply;
 use super::*;
 use crate::iam::Caller;
+use crate::kit::Replies;
 use crate::state::AppState;
+use utoipa::IntoParams;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/instances").route(web::get().to(find_instances)));
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase")]
 struct FindParams {
+    /// application
     app_id: Option<String>,
+    /// service name or alias
     service_name: Option<String>,
+    /// latest, 1.0.0+, 1.0.0-2.0.0 or exact; none means all
     version: Option<String>,
+    /// environment
     env: Option<String>,
+    /// revision from X-Resource-Revision: 304 when unchanged
     rev: Option<String>,
 }
 
@@ -32,8 +40,8 @@ struct FindParams {
     path = "/v4/{project_id}/registry/instances",
     tag = "Registry",
     operation_id = "registry_find_instances",
-    params(("project_id" = String, Path), ("appId" = Option<String>, Query, description = "application"), ("serviceName" = Option<String>, Query, description = "service name or alias"), ("version" = Option<String>, Query, description = "latest, 1.0.0+, 1.0.0-2.0.0 or exact; none means all"), ("env" = Option<String>, Query, description = "environment"), ("rev" = Option<String>, Query, description = "revision from X-Resource-Revision: 304 when unchanged")),
-    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+    params(ProjectRoute, FindParams),
+    responses(Replies)
 )]
 async fn find_instances(
     caller: Caller,

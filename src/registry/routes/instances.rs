@@ -13,7 +13,9 @@ use super::views::{InstanceView, instances_reply};
 use super::*;
 use crate::extract::JsonBody;
 use crate::iam::Caller;
+use crate::kit::Replies;
 use crate::state::AppState;
+use utoipa::IntoParams;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -56,9 +58,9 @@ struct RegisterBody {
     path = "/v4/{project_id}/registry/microservices/{service_id}/instances",
     tag = "Registry",
     operation_id = "registry_register_instance",
-    params(("project_id" = String, Path), ("service_id" = String, Path)),
+    params(ServiceRoute),
     request_body(content = serde_json::Value, content_type = "application/json"),
-    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+    responses(Replies)
 )]
 async fn register_instance(
     caller: Caller,
@@ -86,8 +88,8 @@ async fn register_instance(
     path = "/v4/{project_id}/registry/microservices/{service_id}/instances",
     tag = "Registry",
     operation_id = "registry_list_instances",
-    params(("project_id" = String, Path), ("service_id" = String, Path)),
-    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+    params(ServiceRoute),
+    responses(Replies)
 )]
 async fn list_instances(
     caller: Caller,
@@ -115,8 +117,8 @@ fn instance_ids(path: &InstanceRoute) -> Result<(ServiceId, InstanceId), Registr
     path = "/v4/{project_id}/registry/microservices/{service_id}/instances/{instance_id}",
     tag = "Registry",
     operation_id = "registry_get_instance",
-    params(("project_id" = String, Path), ("service_id" = String, Path), ("instance_id" = String, Path)),
-    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+    params(InstanceRoute),
+    responses(Replies)
 )]
 async fn get_instance(
     caller: Caller,
@@ -136,8 +138,8 @@ async fn get_instance(
     path = "/v4/{project_id}/registry/microservices/{service_id}/instances/{instance_id}",
     tag = "Registry",
     operation_id = "registry_deregister_instance",
-    params(("project_id" = String, Path), ("service_id" = String, Path), ("instance_id" = String, Path)),
-    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+    params(InstanceRoute),
+    responses(Replies)
 )]
 async fn deregister_instance(
     caller: Caller,
@@ -161,8 +163,8 @@ async fn deregister_instance(
     path = "/v4/{project_id}/registry/microservices/{service_id}/instances/{instance_id}/heartbeat",
     tag = "Registry",
     operation_id = "registry_heartbeat",
-    params(("project_id" = String, Path), ("service_id" = String, Path), ("instance_id" = String, Path)),
-    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+    params(InstanceRoute),
+    responses(Replies)
 )]
 async fn heartbeat(
     caller: Caller,
@@ -200,9 +202,9 @@ struct HeartbeatResult {
     path = "/v4/{project_id}/registry/heartbeats",
     tag = "Registry",
     operation_id = "registry_heartbeats",
-    params(("project_id" = String, Path)),
+    params(ProjectRoute),
     request_body(content = serde_json::Value, content_type = "application/json"),
-    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+    responses(Replies)
 )]
 async fn heartbeats(
     caller: Caller,
@@ -243,8 +245,10 @@ async fn heartbeats(
     Ok(HttpResponse::Ok().json(json!({ "instances": results })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct StatusQuery {
+    /// UP, DOWN, STARTING, TESTING or OUTOFSERVICE
     value: Option<String>,
 }
 
@@ -253,8 +257,8 @@ struct StatusQuery {
     path = "/v4/{project_id}/registry/microservices/{service_id}/instances/{instance_id}/status",
     tag = "Registry",
     operation_id = "registry_set_instance_status",
-    params(("project_id" = String, Path), ("service_id" = String, Path), ("instance_id" = String, Path), ("value" = Option<String>, Query, description = "UP, DOWN, STARTING, TESTING or OUTOFSERVICE")),
-    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+    params(InstanceRoute, StatusQuery),
+    responses(Replies)
 )]
 async fn set_instance_status(
     caller: Caller,
@@ -280,9 +284,9 @@ async fn set_instance_status(
     path = "/v4/{project_id}/registry/microservices/{service_id}/instances/{instance_id}/properties",
     tag = "Registry",
     operation_id = "registry_set_instance_properties",
-    params(("project_id" = String, Path), ("service_id" = String, Path), ("instance_id" = String, Path)),
+    params(InstanceRoute),
     request_body(content = serde_json::Value, content_type = "application/json"),
-    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+    responses(Replies)
 )]
 async fn set_instance_properties(
     caller: Caller,

@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
-use utoipa::OpenApi;
+use utoipa::{IntoParams, OpenApi};
 
 use super::domain::Tenant;
 use super::error::RegistryError;
@@ -48,32 +48,37 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 
 type Reply = Result<HttpResponse, RegistryError>;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
 struct ProjectRoute {
     project_id: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
 struct ServiceRoute {
     project_id: String,
     service_id: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
 struct InstanceRoute {
     project_id: String,
     service_id: String,
     instance_id: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
 struct SchemaRoute {
     project_id: String,
     service_id: String,
     schema_id: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
 struct TagRoute {
     project_id: String,
     service_id: String,

@@ -11,6 +11,7 @@ use super::super::store::SchemaRecord;
 use super::*;
 use crate::extract::JsonBody;
 use crate::iam::Caller;
+use crate::kit::Replies;
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -37,9 +38,9 @@ struct SchemasBody {
     path = "/v4/{project_id}/registry/microservices/{service_id}/schemas",
     tag = "Registry",
     operation_id = "registry_replace_schemas",
-    params(("project_id" = String, Path), ("service_id" = String, Path)),
+    params(ServiceRoute),
     request_body(content = serde_json::Value, content_type = "application/json"),
-    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+    responses(Replies)
 )]
 async fn replace_schemas(
     caller: Caller,
@@ -70,9 +71,9 @@ fn schema_ids(path: &SchemaRoute) -> Result<(ServiceId, SchemaId), RegistryError
     path = "/v4/{project_id}/registry/microservices/{service_id}/schemas/{schema_id}",
     tag = "Registry",
     operation_id = "registry_put_schema",
-    params(("project_id" = String, Path), ("service_id" = String, Path), ("schema_id" = String, Path)),
+    params(SchemaRoute),
     request_body(content = serde_json::Value, content_type = "application/json"),
-    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+    responses(Replies)
 )]
 async fn put_schema(
     caller: Caller,
@@ -96,8 +97,8 @@ async fn put_schema(
     path = "/v4/{project_id}/registry/microservices/{service_id}/schemas/{schema_id}",
     tag = "Registry",
     operation_id = "registry_get_schema",
-    params(("project_id" = String, Path), ("service_id" = String, Path), ("schema_id" = String, Path)),
-    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+    params(SchemaRoute),
+    responses(Replies)
 )]
 async fn get_schema(
     caller: Caller,
@@ -125,8 +126,8 @@ struct SchemasQuery {
     path = "/v4/{project_id}/registry/microservices/{service_id}/schemas",
     tag = "Registry",
     operation_id = "registry_list_schemas",
-    params(("project_id" = String, Path), ("service_id" = String, Path)),
-    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+    params(ServiceRoute),
+    responses(Replies)
 )]
 async fn list_schemas(
     caller: Caller,
@@ -170,8 +171,8 @@ async fn list_schemas(
     path = "/v4/{project_id}/registry/microservices/{service_id}/schemas/{schema_id}",
     tag = "Registry",
     operation_id = "registry_delete_schema",
-    params(("project_id" = String, Path), ("service_id" = String, Path), ("schema_id" = String, Path)),
-    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+    params(SchemaRoute),
+    responses(Replies)
 )]
 async fn delete_schema(
     caller: Caller,

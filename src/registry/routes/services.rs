@@ -15,7 +15,9 @@ use super::views::{ServiceView, service_views};
 use super::*;
 use crate::extract::JsonBody;
 use crate::iam::Caller;
+use crate::kit::Replies;
 use crate::state::AppState;
+use utoipa::IntoParams;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -48,9 +50,9 @@ struct CreateServiceBody {
     path = "/v4/{project_id}/registry/microservices",
     tag = "Registry",
     operation_id = "registry_create_service",
-    params(("project_id" = String, Path)),
+    params(ProjectRoute),
     request_body(content = serde_json::Value, content_type = "application/json"),
-    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+    responses(Replies)
 )]
 async fn create_service(
     caller: Caller,
@@ -84,8 +86,8 @@ async fn create_service(
     path = "/v4/{project_id}/registry/microservices/{service_id}",
     tag = "Registry",
     operation_id = "registry_get_service",
-    params(("project_id" = String, Path), ("service_id" = String, Path)),
-    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+    params(ServiceRoute),
+    responses(Replies)
 )]
 async fn get_service(
     caller: Caller,
@@ -113,8 +115,8 @@ struct ListQuery {
     path = "/v4/{project_id}/registry/microservices",
     tag = "Registry",
     operation_id = "registry_list_services",
-    params(("project_id" = String, Path)),
-    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+    params(ProjectRoute),
+    responses(Replies)
 )]
 async fn list_services(
     caller: Caller,
@@ -147,16 +149,24 @@ async fn list_services(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase")]
 struct ExistenceQuery {
+    /// microservice or schema
     #[serde(rename = "type")]
     kind: Option<String>,
+    /// application
     app_id: Option<String>,
+    /// service name or alias
     service_name: Option<String>,
+    /// exact version
     version: Option<String>,
+    /// environment
     env: Option<String>,
+    /// for type=schema
     service_id: Option<String>,
+    /// for type=schema
     schema_id: Option<String>,
 }
 
@@ -165,8 +175,8 @@ struct ExistenceQuery {
     path = "/v4/{project_id}/registry/existence",
     tag = "Registry",
     operation_id = "registry_existence",
-    params(("project_id" = String, Path), ("type" = Option<String>, Query, description = "microservice or schema"), ("appId" = Option<String>, Query, description = "application"), ("serviceName" = Option<String>, Query, description = "service name or alias"), ("version" = Option<String>, Query, description = "exact version"), ("env" = Option<String>, Query, description = "environment"), ("serviceId" = Option<String>, Query, description = "for type=schema"), ("schemaId" = Option<String>, Query, description = "for type=schema")),
-    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+    params(ProjectRoute, ExistenceQuery),
+    responses(Replies)
 )]
 async fn existence(
     caller: Caller,
@@ -214,9 +224,9 @@ async fn existence(
     path = "/v4/{project_id}/registry/microservices/{service_id}/properties",
     tag = "Registry",
     operation_id = "registry_set_service_properties",
-    params(("project_id" = String, Path), ("service_id" = String, Path)),
+    params(ServiceRoute),
     request_body(content = serde_json::Value, content_type = "application/json"),
-    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+    responses(Replies)
 )]
 async fn set_service_properties(
     caller: Caller,
@@ -235,8 +245,10 @@ async fn set_service_properties(
     Ok(ok_empty())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ForceQuery {
+    /// true, false, 1 or 0 (on the batch delete, true in the body forces too)
     force: Option<String>,
 }
 
@@ -245,8 +257,8 @@ struct ForceQuery {
     path = "/v4/{project_id}/registry/microservices/{service_id}",
     tag = "Registry",
     operation_id = "registry_delete_service",
-    params(("project_id" = String, Path), ("service_id" = String, Path), ("force" = Option<String>, Query, description = "true, false, 1 or 0")),
-    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+    params(ServiceRoute, ForceQuery),
+    responses(Replies)
 )]
 async fn delete_service(
     caller: Caller,
@@ -288,9 +300,9 @@ struct DeletedService<'a> {
     path = "/v4/{project_id}/registry/microservices",
     tag = "Registry",
     operation_id = "registry_delete_services",
-    params(("project_id" = String, Path), ("force" = Option<String>, Query, description = "true, false, 1 or 0 (true in the body or here forces)")),
+    params(ProjectRoute, ForceQuery),
     request_body(content = serde_json::Value, content_type = "application/json"),
-    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+    responses(Replies)
 )]
 async fn delete_services(
     caller: Caller,

@@ -8,7 +8,9 @@ use super::super::store;
 use super::*;
 use crate::extract::JsonBody;
 use crate::iam::Caller;
+use crate::kit::Replies;
 use crate::state::AppState;
+use utoipa::IntoParams;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -33,9 +35,9 @@ struct TagsBody {
     path = "/v4/{project_id}/registry/microservices/{service_id}/tags",
     tag = "Registry",
     operation_id = "registry_add_tags",
-    params(("project_id" = String, Path), ("service_id" = String, Path)),
+    params(ServiceRoute),
     request_body(content = serde_json::Value, content_type = "application/json"),
-    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+    responses(Replies)
 )]
 async fn add_tags(
     caller: Caller,
@@ -61,8 +63,8 @@ async fn add_tags(
     path = "/v4/{project_id}/registry/microservices/{service_id}/tags",
     tag = "Registry",
     operation_id = "registry_get_tags",
-    params(("project_id" = String, Path), ("service_id" = String, Path)),
-    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+    params(ServiceRoute),
+    responses(Replies)
 )]
 async fn get_tags(
     caller: Caller,
@@ -82,8 +84,10 @@ async fn get_tags(
     Ok(HttpResponse::Ok().json(Tags { tags }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct TagValueQuery {
+    /// the new value
     value: Option<String>,
 }
 
@@ -92,8 +96,8 @@ struct TagValueQuery {
     path = "/v4/{project_id}/registry/microservices/{service_id}/tags/{key}",
     tag = "Registry",
     operation_id = "registry_update_tag",
-    params(("project_id" = String, Path), ("service_id" = String, Path), ("key" = String, Path), ("value" = Option<String>, Query, description = "the new value")),
-    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+    params(TagRoute, TagValueQuery),
+    responses(Replies)
 )]
 async fn update_tag(
     caller: Caller,
@@ -118,8 +122,8 @@ async fn update_tag(
     path = "/v4/{project_id}/registry/microservices/{service_id}/tags/{key}",
     tag = "Registry",
     operation_id = "registry_delete_tags",
-    params(("project_id" = String, Path), ("service_id" = String, Path), ("key" = String, Path)),
-    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+    params(TagRoute),
+    responses(Replies)
 )]
 async fn delete_tags(
     caller: Caller,

@@ -8,6 +8,7 @@ use super::super::store;
 use super::*;
 use crate::error::ServiceError;
 use crate::extract::JsonBody;
+use crate::kit::Replies;
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -40,7 +41,7 @@ fn missing(what: &str, id: &str) -> ServiceError {
     operation_id = "admin_admin_source",
     params(("id" = String, Path)),
     request_body(content = serde_json::Value, content_type = "application/json"),
-    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+    responses(Replies)
 )]
 async fn admin_source(
     state: web::Data<AppState>,
@@ -77,7 +78,7 @@ struct AdminTaskBody {
     operation_id = "admin_admin_task",
     params(("id" = String, Path)),
     request_body(content = serde_json::Value, content_type = "application/json"),
-    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+    responses(Replies)
 )]
 async fn admin_task(
     state: web::Data<AppState>,

@@ -11,7 +11,9 @@ use super::super::store::{SourceFilter, SourceRow};
 use super::*;
 use crate::extract::JsonBody;
 use crate::iam::Caller;
+use crate::kit::Replies;
 use crate::state::AppState;
+use utoipa::IntoParams;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     // The literal `/delete` path comes before `/{id}` so that it wins.
@@ -35,7 +37,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     tag = "SMS",
     operation_id = "sms_delete_sources",
     request_body(content = serde_json::Value, content_type = "application/json"),
-    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+    responses(Replies)
 )]
 async fn delete_sources(
     state: web::Data<AppState>,
@@ -53,7 +55,7 @@ async fn delete_sources(
     tag = "SMS",
     operation_id = "sms_delete_source",
     params(("id" = String, Path)),
-    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+    responses(Replies)
 )]
 async fn delete_source(
     state: web::Data<AppState>,
@@ -71,7 +73,7 @@ async fn delete_source(
     tag = "SMS",
     operation_id = "sms_register_source",
     request_body(content = serde_json::Value, content_type = "application/json"),
-    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+    responses(Replies)
 )]
 async fn register_source(
     state: web::Data<AppState>,
@@ -88,16 +90,26 @@ async fn register_source(
     Ok(HttpResponse::Ok().json(json!({ "id": id })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct SourceQuery {
+    /// exact id
     id: Option<String>,
+    /// substring of the name
     name: Option<String>,
+    /// exact IPv4
     ip: Option<String>,
+    /// source state, any case
     state: Option<String>,
+    /// true or false
     connected: Option<String>,
+    /// migration project id
     migproject: Option<String>,
+    /// enterprise project
     enterprise_project_id: Option<String>,
+    /// 1 to 100, default 50
     limit: Option<String>,
+    /// default 0
     offset: Option<String>,
 }
 
@@ -106,8 +118,8 @@ struct SourceQuery {
     path = "/v3/sources",
     tag = "SMS",
     operation_id = "sms_list_sources",
-    params(("id" = Option<String>, Query, description = "exact id"), ("name" = Option<String>, Query, description = "substring of the name"), ("ip" = Option<String>, Query, description = "exact IPv4"), ("state" = Option<String>, Query, description = "source state, any case"), ("connected" = Option<String>, Query, description = "true or false"), ("migproject" = Option<String>, Query, description = "migration project id"), ("enterprise_project_id" = Option<String>, Query, description = "enterprise project"), ("limit" = Option<String>, Query, description = "1 to 100, default 50"), ("offset" = Option<String>, Query, description = "default 0")),
-    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+    params(SourceQuery),
+    responses(Replies)
 )]
 async fn list_sources(
     state: web::Data<AppState>,
@@ -189,7 +201,7 @@ fn source_json(s: &SourceRow) -> Value {
     tag = "SMS",
     operation_id = "sms_show_source",
     params(("id" = String, Path)),
-    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+    responses(Replies)
 )]
 async fn show_source(
     state: web::Data<AppState>,
@@ -220,7 +232,7 @@ struct UpdateSourceBody {
     operation_id = "sms_update_source",
     params(("id" = String, Path)),
     request_body(content = serde_json::Value, content_type = "application/json"),
-    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+    responses(Replies)
 )]
 async fn update_source(
     state: web::Data<AppState>,

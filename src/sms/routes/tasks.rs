@@ -13,7 +13,9 @@ use super::super::store::{TaskFilter, TaskRow};
 use super::*;
 use crate::extract::JsonBody;
 use crate::iam::Caller;
+use crate::kit::Replies;
 use crate::state::AppState;
+use utoipa::IntoParams;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     // The literal `/delete` path comes before `/{id}` so that it wins.
@@ -34,7 +36,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     tag = "SMS",
     operation_id = "sms_delete_tasks",
     request_body(content = serde_json::Value, content_type = "application/json"),
-    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+    responses(Replies)
 )]
 async fn delete_tasks(
     state: web::Data<AppState>,
@@ -52,7 +54,7 @@ async fn delete_tasks(
     tag = "SMS",
     operation_id = "sms_delete_task",
     params(("id" = String, Path)),
-    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+    responses(Replies)
 )]
 async fn delete_task(
     state: web::Data<AppState>,
@@ -70,7 +72,7 @@ async fn delete_task(
     tag = "SMS",
     operation_id = "sms_create_task",
     request_body(content = serde_json::Value, content_type = "application/json"),
-    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+    responses(Replies)
 )]
 async fn create_task(
     state: web::Data<AppState>,
@@ -87,14 +89,22 @@ async fn create_task(
     Ok(HttpResponse::Ok().json(json!({ "id": id })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct TaskQuery {
+    /// exact id
     id: Option<String>,
+    /// substring of the name
     name: Option<String>,
+    /// task state, any case
     state: Option<String>,
+    /// the source server
     source_server_id: Option<String>,
+    /// enterprise project
     enterprise_project_id: Option<String>,
+    /// 1 to 200, default 100
     limit: Option<String>,
+    /// default 0
     offset: Option<String>,
 }
 
@@ -103,8 +113,8 @@ struct TaskQuery {
     path = "/v3/tasks",
     tag = "SMS",
     operation_id = "sms_list_tasks",
-    params(("id" = Option<String>, Query, description = "exact id"), ("name" = Option<String>, Query, description = "substring of the name"), ("state" = Option<String>, Query, description = "task state, any case"), ("source_server_id" = Option<String>, Query, description = "the source server"), ("enterprise_project_id" = Option<String>, Query, description = "enterprise project"), ("limit" = Option<String>, Query, description = "1 to 200, default 100"), ("offset" = Option<String>, Query, description = "default 0")),
-    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+    params(TaskQuery),
+    responses(Replies)
 )]
 async fn list_tasks(
     state: web::Data<AppState>,
@@ -166,7 +176,7 @@ fn task_json(t: &TaskRow) -> Value {
     tag = "SMS",
     operation_id = "sms_show_task",
     params(("id" = String, Path)),
-    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+    responses(Replies)
 )]
 async fn show_task(
     state: web::Data<AppState>,
@@ -191,7 +201,7 @@ async fn show_task(
     operation_id = "sms_update_task",
     params(("id" = String, Path)),
     request_body(content = serde_json::Value, content_type = "application/json"),
-    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+    responses(Replies)
 )]
 async fn update_task(
     state: web::Data<AppState>,
@@ -229,7 +239,7 @@ struct ActionBody {
     operation_id = "sms_task_action",
     params(("id" = String, Path)),
     request_body(content = serde_json::Value, content_type = "application/json"),
-    responses((status = 200, description = "Success", body = serde_json::Value), (status = "4XX", description = "Refused, in the API's JSON error format", body = serde_json::Value))
+    responses(Replies)
 )]
 async fn task_action(
     state: web::Data<AppState>,

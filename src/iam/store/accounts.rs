@@ -1,8 +1,8 @@
-//! IAM storage: every SQL statement about domains, projects, users, keys, tokens and grants.
+//! Domains, projects, users and their grants.
 
-use sqlx::sqlite::{SqliteConnection, SqlitePool};
+use sqlx::sqlite::SqliteConnection;
 
-use super::domain::new_id;
+use super::super::domain::new_id;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Principal {
@@ -28,32 +28,22 @@ pub struct Project {
     pub domain_id: String,
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct KeyOwner {
-    pub secret: String,
-    pub user_id: String,
-}
-
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct TokenRow {
-    pub user_id: String,
-    pub project_id: Option<String>,
-    pub expires_at: i64,
-}
-
-pub async fn principal(pool: &SqlitePool, user_id: &str) -> sqlx::Result<Option<Principal>> {
+pub async fn principal(
+    conn: &mut SqliteConnection,
+    user_id: &str,
+) -> sqlx::Result<Option<Principal>> {
     sqlx::query_as(
         "SELECT u.id AS user_id, u.name AS user_name, d.id AS domain_id, d.name AS domain_name
            FROM users u JOIN domains d ON d.id = u.domain_id
           WHERE u.id = ?",
     )
     .bind(user_id)
-    .fetch_optional(pool)
+    .fetch_optional(&mut *conn)
     .await
 }
 
 pub async fn user_by_name(
-    pool: &SqlitePool,
+    conn: &mut SqliteConnection,
     domain_name: &str,
     user_name: &str,
 ) -> sqlx::Result<Option<UserWithPassword>> {
@@ -65,34 +55,20 @@ pub async fn user_by_name(
     )
     .bind(domain_name)
     .bind(user_name)
-    .fetch_optional(pool)
+    .fetch_optional(&mut *conn)
     .await
 }
 
-pub async fn actions(pool: &SqlitePool, user_id: &str) -> sqlx::Result<Vec<String>> {
+pub async fn actions(conn: &mut SqliteConnection, user_id: &str) -> sqlx::Result<Vec<String>> {
     sqlx::query_scalar("SELECT action FROM user_actions WHERE user_id = ? ORDER BY action")
         .bind(user_id)
-        .fetch_all(pool)
-        .await
-}
-
-pub async fn key_owner(pool: &SqlitePool, access: &str) -> sqlx::Result<Option<KeyOwner>> {
-    sqlx::query_as("SELECT secret, user_id FROM access_keys WHERE access = ?")
-        .bind(access)
-        .fetch_optional(pool)
-        .await
-}
-
-pub async fn token(pool: &SqlitePool, digest: &str) -> sqlx::Result<Option<TokenRow>> {
-    sqlx::query_as("SELECT user_id, project_id, expires_at FROM tokens WHERE digest = ?")
-        .bind(digest)
-        .fetch_optional(pool)
+        .fetch_all(&mut *conn)
         .await
 }
 
 /// A project of `domain_id`, by id or by name.
 pub async fn project(
-    pool: &SqlitePool,
+    conn: &mut SqliteConnection,
     domain_id: &str,
     id: Option<&str>,
     name: Option<&str>,
@@ -105,12 +81,12 @@ pub async fn project(
     .bind(domain_id)
     .bind(id)
     .bind(name)
-    .fetch_optional(pool)
+    .fetch_optional(&mut *conn)
     .await
 }
 
 pub async fn projects(
-    pool: &SqlitePool,
+    conn: &mut SqliteConnection,
     domain_id: &str,
     name: Option<&str>,
 ) -> sqlx::Result<Vec<Project>> {
@@ -121,35 +97,8 @@ pub async fn projects(
     )
     .bind(domain_id)
     .bind(name)
-    .fetch_all(pool)
+    .fetch_all(&mut *conn)
     .await
-}
-
-pub async fn insert_token(
-    conn: &mut SqliteConnection,
-    digest: &str,
-    user_id: &str,
-    project_id: Option<&str>,
-    issued_at: i64,
-    expires_at: i64,
-) -> sqlx::Result<()> {
-    // Expired tokens are dropped here, on the rare write path, instead of by a timer.
-    sqlx::query("DELETE FROM tokens WHERE expires_at < ?")
-        .bind(issued_at)
-        .execute(&mut *conn)
-        .await?;
-    sqlx::query(
-        "INSERT INTO tokens (digest, user_id, project_id, issued_at, expires_at)
-         VALUES (?, ?, ?, ?, ?)",
-    )
-    .bind(digest)
-    .bind(user_id)
-    .bind(project_id)
-    .bind(issued_at)
-    .bind(expires_at)
-    .execute(conn)
-    .await?;
-    Ok(())
 }
 
 pub async fn domain_id(conn: &mut SqliteConnection, name: &str) -> sqlx::Result<Option<String>> {
@@ -251,25 +200,6 @@ pub async fn set_password(
     Ok(())
 }
 
-pub async fn insert_key(
-    conn: &mut SqliteConnection,
-    access: &str,
-    secret: &str,
-    user_id: &str,
-    now: i64,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO access_keys (access, secret, user_id, created_at) VALUES (?, ?, ?, ?)",
-    )
-    .bind(access)
-    .bind(secret)
-    .bind(user_id)
-    .bind(now)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
 pub async fn grant(conn: &mut SqliteConnection, user_id: &str, action: &str) -> sqlx::Result<()> {
     sqlx::query("INSERT OR IGNORE INTO user_actions (user_id, action) VALUES (?, ?)")
         .bind(user_id)
@@ -305,16 +235,8 @@ pub async fn first_project(
     .await
 }
 
-/// The user owning an access key, if the key exists.
-pub async fn key_user(conn: &mut SqliteConnection, access: &str) -> sqlx::Result<Option<String>> {
-    sqlx::query_scalar("SELECT user_id FROM access_keys WHERE access = ?")
-        .bind(access)
-        .fetch_optional(conn)
-        .await
-}
-
 pub async fn user_exists(
-    pool: &SqlitePool,
+    conn: &mut SqliteConnection,
     domain_name: &str,
     user_name: &str,
 ) -> sqlx::Result<bool> {
@@ -324,6 +246,6 @@ pub async fn user_exists(
     )
     .bind(domain_name)
     .bind(user_name)
-    .fetch_one(pool)
+    .fetch_one(&mut *conn)
     .await
 }

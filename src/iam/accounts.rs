@@ -1,0 +1,173 @@
+//! Accounts as the `cloudtwin iam` commands and the demo bootstrap manage them; each
+//! command is one write transaction.
+
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use super::domain::{self, Name};
+use super::store;
+use crate::config::DemoSettings;
+use crate::db::Db;
+
+/// Failures of the `cloudtwin iam` commands and of the demo bootstrap.
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    Missing(String),
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+}
+
+/// The demo account as printed at start.
+#[derive(Debug, Clone, Serialize)]
+pub struct KeyPair {
+    pub access: String,
+    pub secret: String,
+    pub project_id: String,
+    pub domain_id: String,
+}
+
+fn now() -> i64 {
+    OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// Creates the demo domain, project, user (holding every action) and key on first start.
+/// Returns the demo key pair either way.
+pub async fn ensure_demo(db: &Db, demo: &DemoSettings) -> Result<KeyPair, AdminError> {
+    // Argon2 dominates start-up; hash only when the demo user has to be created. (Should
+    // it vanish in between, the empty hash fails the users table's CHECK, loudly.)
+    let hash = if store::user_exists(&mut *db.read().await?, &demo.domain, &demo.user).await? {
+        String::new()
+    } else {
+        domain::hash_password(&demo.password).map_err(AdminError::Invalid)?
+    };
+    db.write(async |conn| ensure_demo_in(conn, demo, &hash).await)
+        .await
+}
+
+/// [`ensure_demo`] inside the caller's write transaction (the admin reset empties the
+/// database and re-creates the demo account in one transaction); `hash` is the demo
+/// password's hash, computed before the transaction because Argon2 is slow.
+pub async fn ensure_demo_in(
+    conn: &mut sqlx::SqliteConnection,
+    demo: &DemoSettings,
+    hash: &str,
+) -> Result<KeyPair, AdminError> {
+    let now = now();
+    let domain_id = store::ensure_domain(&mut *conn, &demo.domain, now).await?;
+    let project_id = store::ensure_project(&mut *conn, &domain_id, &demo.project, now).await?;
+    // Decided by the user, not the domain: `iam create-user --domain demo` before the
+    // first start must not leave the printed demo credentials unusable. An existing demo
+    // user is left as it is (its password or grants may have been changed on purpose).
+    if store::user_id(&mut *conn, &domain_id, &demo.user)
+        .await?
+        .is_none()
+    {
+        let user_id = store::insert_user(&mut *conn, &domain_id, &demo.user, hash, now).await?;
+        store::grant(&mut *conn, &user_id, "*").await?;
+        if store::key_user(&mut *conn, &demo.access_key)
+            .await?
+            .is_none()
+        {
+            store::insert_key(
+                &mut *conn,
+                &demo.access_key,
+                &demo.secret_key,
+                &user_id,
+                now,
+            )
+            .await?;
+        }
+    }
+    Ok(KeyPair {
+        access: demo.access_key.clone(),
+        secret: demo.secret_key.clone(),
+        project_id,
+        domain_id,
+    })
+}
+
+/// Creates a user (and its domain and project if missing) holding no actions; an
+/// existing user gets the new password.
+pub async fn create_user(
+    db: &Db,
+    domain: &str,
+    name: &str,
+    password: &str,
+    project: &str,
+) -> Result<(), AdminError> {
+    let domain = Name::parse("domain", domain).map_err(AdminError::Invalid)?;
+    let name = Name::parse("user name", name).map_err(AdminError::Invalid)?;
+    let project = Name::parse("project", project).map_err(AdminError::Invalid)?;
+    if password.is_empty() {
+        return Err(AdminError::Invalid("password must not be empty".into()));
+    }
+    let hash = domain::hash_password(password).map_err(AdminError::Invalid)?;
+    db.write(async |conn| {
+        let now = now();
+        let domain_id = store::ensure_domain(&mut *conn, domain.as_str(), now).await?;
+        store::ensure_project(&mut *conn, &domain_id, project.as_str(), now).await?;
+        match store::user_id(&mut *conn, &domain_id, name.as_str()).await? {
+            Some(user_id) => store::set_password(&mut *conn, &user_id, &hash).await?,
+            None => {
+                store::insert_user(&mut *conn, &domain_id, name.as_str(), &hash, now).await?;
+            }
+        }
+        Ok(())
+    })
+    .await
+}
+
+async fn find_user(
+    conn: &mut sqlx::SqliteConnection,
+    domain: &str,
+    user: &str,
+) -> Result<(String, String), AdminError> {
+    let domain_id = store::domain_id(&mut *conn, domain)
+        .await?
+        .ok_or_else(|| AdminError::Missing(format!("no domain named {domain:?}")))?;
+    let user_id = store::user_id(&mut *conn, &domain_id, user)
+        .await?
+        .ok_or_else(|| AdminError::Missing(format!("no user {user:?} in domain {domain:?}")))?;
+    Ok((domain_id, user_id))
+}
+
+/// Issues a new AK/SK pair for a user.
+pub async fn create_key(db: &Db, domain: &str, user: &str) -> Result<KeyPair, AdminError> {
+    db.write(async |conn| {
+        let (domain_id, user_id) = find_user(&mut *conn, domain, user).await?;
+        let project_id: String = store::first_project(&mut *conn, &domain_id)
+            .await?
+            .ok_or_else(|| AdminError::Missing(format!("domain {domain:?} has no project")))?;
+        let (access, secret) = domain::new_access_key();
+        store::insert_key(&mut *conn, &access, &secret, &user_id, now()).await?;
+        Ok(KeyPair {
+            access,
+            secret,
+            project_id,
+            domain_id,
+        })
+    })
+    .await
+}
+
+pub async fn grant(db: &Db, domain: &str, user: &str, action: &str) -> Result<(), AdminError> {
+    let action = domain::parse_action(action).map_err(AdminError::Invalid)?;
+    db.write(async |conn| {
+        let (_, user_id) = find_user(&mut *conn, domain, user).await?;
+        store::grant(&mut *conn, &user_id, &action).await?;
+        Ok(())
+    })
+    .await
+}
+
+/// Returns whether the user held the action.
+pub async fn revoke(db: &Db, domain: &str, user: &str, action: &str) -> Result<bool, AdminError> {
+    db.write(async |conn| {
+        let (_, user_id) = find_user(&mut *conn, domain, user).await?;
+        Ok(store::revoke(&mut *conn, &user_id, action).await?)
+    })
+    .await
+}

@@ -1,0 +1,59 @@
+//! Passwords (Argon2), tokens and access keys: how they are made, stored and checked.
+
+use argon2::Argon2;
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use base64::Engine;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+use super::new_id;
+
+pub fn hash_password(password: &str) -> Result<String, String> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| e.to_string())
+}
+
+/// A hash no password matches, checked against when the user does not exist.
+pub fn dummy_password_hash() -> &'static str {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY.get_or_init(|| hash_password(&new_id()).unwrap_or_default())
+}
+
+pub fn password_matches(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+/// A fresh token as handed to the client, shaped like IAM's (`MII…`), and the digest
+/// that is stored instead of it.
+pub fn new_token() -> (String, String) {
+    let mut raw = [0u8; 48];
+    rand::thread_rng().fill_bytes(&mut raw);
+    let token = format!(
+        "MII{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
+    );
+    let digest = token_digest(&token);
+    (token, digest)
+}
+
+pub fn token_digest(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+pub fn new_access_key() -> (String, String) {
+    let mut raw = [0u8; 30];
+    rand::thread_rng().fill_bytes(&mut raw);
+    let access = hex::encode_upper(&raw[..10]);
+    let secret = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&raw[10..]);
+    (access, secret)
+}

@@ -1,0 +1,170 @@
+//! The middleware in front of every SMS and registry route: an IAM token or an
+//! SDK-HMAC-SHA256 signature becomes the request's [`Caller`].
+
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::{HttpMessage, HttpRequest, web};
+use time::OffsetDateTime;
+
+use super::super::domain::{self, Grants, SignatureHeader, SignedRequest};
+use super::super::{AuthError, Caller, Realm, store};
+use crate::config::Switch;
+use crate::state::AppState;
+
+/// Authenticates the requests of one area's scope (`E` is that area's error type, which
+/// renders the refusals) and stores the [`Caller`] for the handlers. Paths that match no
+/// route pass through untouched, so that they get their 404 rather than a 401.
+pub async fn authenticate<E: Realm>(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    if !req.request().resource_map().has_resource(req.path()) {
+        return Ok(next.call(req).await?.map_into_left_body());
+    }
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+        let err = crate::error::internal("application state missing");
+        return Ok(req.error_response(err).map_into_right_body());
+    };
+    let caller = if E::ANONYMOUS_WHEN_REGISTRY_AUTH_IS_OFF
+        && state.settings.auth.registry == Switch::Off
+    {
+        anonymous(req.request())
+    } else {
+        // Refusals are answered here as responses (not Err) so that the outer
+        // middleware still logs them and adds X-Request-Id.
+        match identify(&mut req, &state).await {
+            Ok(caller) => caller,
+            Err(Identify::Refused(err)) => {
+                return Ok(req.error_response(E::from(err)).map_into_right_body());
+            }
+            Err(Identify::Failed(err)) => return Ok(req.error_response(err).map_into_right_body()),
+            Err(Identify::Database(err)) => {
+                return Ok(req.error_response(E::from(err)).map_into_right_body());
+            }
+        }
+    };
+    req.extensions_mut().insert(caller);
+    Ok(next.call(req).await?.map_into_left_body())
+}
+
+/// The open-source Service Center model: the tenant is whatever `X-Domain-Name` says.
+fn anonymous(req: &HttpRequest) -> Caller {
+    let domain = req
+        .headers()
+        .get("x-domain-name")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .unwrap_or("default")
+        .to_owned();
+    Caller {
+        user_id: None,
+        domain_id: None,
+        domain,
+        project_id: None,
+        grants: Grants::Everything,
+    }
+}
+
+enum Identify {
+    Refused(AuthError),
+    Failed(actix_web::Error),
+    Database(sqlx::Error),
+}
+
+impl From<sqlx::Error> for Identify {
+    fn from(e: sqlx::Error) -> Self {
+        Identify::Database(e)
+    }
+}
+
+fn header(req: &ServiceRequest, name: &str) -> Option<String> {
+    req.headers()
+        .get(name)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+}
+
+async fn identify(req: &mut ServiceRequest, state: &AppState) -> Result<Caller, Identify> {
+    let refuse = |req: &ServiceRequest, why: &str| {
+        Identify::Refused(AuthError::unauthorized(req.request(), why))
+    };
+    let (user_id, token_project) = if let Some(authorization) = header(req, "authorization") {
+        let parsed = SignatureHeader::parse(&authorization).map_err(|why| refuse(req, why))?;
+        // A repeated signed header would be checked in one copy and used in another.
+        let repeated = ["authorization", "x-sdk-date"]
+            .iter()
+            .copied()
+            .chain(parsed.signed_headers.iter().map(String::as_str))
+            .any(|h| req.headers().get_all(h).count() > 1);
+        if repeated {
+            return Err(refuse(req, "a signed header is repeated"));
+        }
+        let sdk_date =
+            header(req, "x-sdk-date").ok_or_else(|| refuse(req, "missing X-Sdk-Date"))?;
+        domain::check_sdk_date(
+            &sdk_date,
+            OffsetDateTime::now_utc(),
+            state.settings.auth.signature_max_skew_secs,
+        )
+        .map_err(|why| refuse(req, why))?;
+        let owner = store::key_owner(&mut *state.db.read().await?, &parsed.access)
+            .await?
+            .ok_or_else(|| refuse(req, "verify aksk signature fail, the access key is unknown"))?;
+        // The signature covers the body, so read it here and hand it back afterwards.
+        let body = req
+            .extract::<web::Bytes>()
+            .await
+            .map_err(Identify::Failed)?;
+        let signed = SignedRequest {
+            method: req.method().as_str(),
+            path: req.uri().path(),
+            query: req.uri().query().unwrap_or(""),
+            headers: parsed
+                .signed_headers
+                .iter()
+                .map(|h| (h.as_str(), header(req, h)))
+                .collect(),
+            sdk_date: &sdk_date,
+            body: &body,
+        };
+        let verdict = signed.verify(&owner.secret, &parsed.signature);
+        verdict.map_err(|why| refuse(req, why))?;
+        req.set_payload(Payload::from(body));
+        (owner.user_id, None)
+    } else if let Some(token) = header(req, "x-auth-token") {
+        let row = store::token(
+            &mut *state.db.read().await?,
+            &domain::token_digest(token.trim()),
+        )
+        .await?
+        .ok_or_else(|| refuse(req, "decrypt token fail"))?;
+        let now = OffsetDateTime::now_utc().unix_timestamp();
+        if row.expires_at <= now {
+            let at = OffsetDateTime::from_unix_timestamp(row.expires_at)
+                .map(domain::iam_time)
+                .unwrap_or_default();
+            return Err(refuse(req, &format!("token expires, expires_at: {at}")));
+        }
+        (row.user_id, row.project_id)
+    } else {
+        return Err(refuse(req, "x-auth-token not found"));
+    };
+    // One snapshot for who the caller is, where, and what it may do.
+    let mut tx = state.db.read().await?;
+    let principal = store::principal(&mut tx, &user_id)
+        .await?
+        .ok_or_else(|| refuse(req, "the credential's user no longer exists"))?;
+    let wanted = token_project.or_else(|| header(req, "x-project-id"));
+    let project = store::project(&mut tx, &principal.domain_id, wanted.as_deref(), None)
+        .await?
+        .ok_or_else(|| refuse(req, "the project is not in the caller's domain"))?;
+    let actions = store::actions(&mut tx, &principal.user_id).await?;
+    Ok(Caller {
+        user_id: Some(principal.user_id),
+        domain_id: Some(principal.domain_id),
+        domain: principal.domain_name,
+        project_id: Some(project.id),
+        grants: Grants::Patterns(actions),
+    })
+}

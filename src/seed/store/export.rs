@@ -1,0 +1,187 @@
+//! Reading the whole state back as a fixture.
+
+use std::collections::HashMap;
+
+use sqlx::SqliteConnection;
+
+use super::super::*;
+use super::*;
+
+/// Reads everything a fixture can declare, ordered by names then ids.
+pub async fn export(conn: &mut SqliteConnection) -> Result<Fixture, FixtureError> {
+    let domains: Vec<(String, String)> =
+        sqlx::query_as("SELECT id, name FROM domains ORDER BY name, id")
+            .fetch_all(&mut *conn)
+            .await?;
+    let projects: Vec<(String, String, String)> =
+        sqlx::query_as("SELECT id, domain_id, name FROM projects ORDER BY name, id")
+            .fetch_all(&mut *conn)
+            .await?;
+    let users: Vec<(String, String, String, String)> =
+        sqlx::query_as("SELECT id, domain_id, name, password_hash FROM users ORDER BY name, id")
+            .fetch_all(&mut *conn)
+            .await?;
+    let actions: Vec<(String, String)> =
+        sqlx::query_as("SELECT user_id, action FROM user_actions ORDER BY action")
+            .fetch_all(&mut *conn)
+            .await?;
+    let keys: Vec<(String, String, String)> =
+        sqlx::query_as("SELECT user_id, access, secret FROM access_keys ORDER BY access")
+            .fetch_all(&mut *conn)
+            .await?;
+    let sources: Vec<SourceRow> = sqlx::query_as(
+        "SELECT id, project_id, name, ip, ipv6, hostname, os_type, os_version, state, connected,
+                migration_cycle, cpu_quantity, memory, agent_version, migproject,
+                enterprise_project_id, details
+           FROM source_servers ORDER BY name, ip, ipv6, id",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let tasks: Vec<TaskRow> = sqlx::query_as(
+        "SELECT id, project_id, name, source_server_id, type, os_type, state, priority,
+                migration_ip, region_id, region_name, target_project_id, target_project_name,
+                enterprise_project_id, start_target_server, syncing, speed_limit, target_server
+           FROM tasks ORDER BY name, id",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+
+    let mut fixture = Fixture::default();
+    for (domain_id, name) in &domains {
+        let mut domain = DomainFx {
+            name: name.clone(),
+            projects: Vec::new(),
+            users: Vec::new(),
+        };
+        for (project_id, _, project_name) in projects.iter().filter(|p| &p.1 == domain_id) {
+            let mine: Vec<&SourceRow> = sources
+                .iter()
+                .filter(|s| &s.project_id == project_id)
+                .collect();
+            let mut name_count: HashMap<&str, usize> = HashMap::new();
+            for s in &mine {
+                *name_count.entry(s.name.as_str()).or_default() += 1;
+            }
+            let mut project = ProjectFx {
+                name: project_name.clone(),
+                source_servers: Vec::with_capacity(mine.len()),
+                tasks: Vec::new(),
+            };
+            for s in &mine {
+                project.source_servers.push(SourceFx {
+                    id: Some(s.id.clone()),
+                    name: s.name.clone(),
+                    ip: s.ip.clone(),
+                    ipv6: s.ipv6.clone(),
+                    hostname: s.hostname.clone(),
+                    os_type: s.os_type.clone(),
+                    os_version: s.os_version.clone(),
+                    state: s.state.clone(),
+                    connected: s.connected,
+                    migration_cycle: s.migration_cycle.clone(),
+                    cpu_quantity: s.cpu_quantity,
+                    memory: s.memory,
+                    agent_version: s.agent_version.clone(),
+                    migproject: s.migproject.clone(),
+                    enterprise_project_id: s.enterprise_project_id.clone(),
+                    details: column(&s.details, "source server details")?,
+                });
+            }
+            for t in tasks.iter().filter(|t| &t.project_id == project_id) {
+                // By name where the name is unambiguous, which is what a person writes.
+                let source_server = mine
+                    .iter()
+                    .find(|s| s.id == t.source_server_id)
+                    .filter(|s| name_count.get(s.name.as_str()) == Some(&1))
+                    .map_or_else(|| t.source_server_id.clone(), |s| s.name.clone());
+                project.tasks.push(TaskFx {
+                    id: Some(t.id.clone()),
+                    name: t.name.clone(),
+                    source_server,
+                    kind: t.kind.clone(),
+                    os_type: t.os_type.clone(),
+                    state: t.state.clone(),
+                    priority: t.priority,
+                    migration_ip: t.migration_ip.clone(),
+                    region_id: t.region_id.clone(),
+                    region_name: t.region_name.clone(),
+                    target_project_id: t.target_project_id.clone(),
+                    target_project_name: t.target_project_name.clone(),
+                    enterprise_project_id: t.enterprise_project_id.clone(),
+                    start_target_server: t.start_target_server,
+                    syncing: t.syncing,
+                    speed_limit: t.speed_limit,
+                    target_server: column(&t.target_server, "task target_server")?,
+                });
+            }
+            domain.projects.push(project);
+        }
+        for (user_id, _, user_name, hash) in users.iter().filter(|u| &u.1 == domain_id) {
+            domain.users.push(UserFx {
+                name: user_name.clone(),
+                password: None,
+                password_hash: Some(hash.clone()),
+                actions: actions
+                    .iter()
+                    .filter(|a| &a.0 == user_id)
+                    .map(|a| a.1.clone())
+                    .collect(),
+                access_keys: keys
+                    .iter()
+                    .filter(|k| &k.0 == user_id)
+                    .map(|k| KeyFx {
+                        access: k.1.clone(),
+                        secret: k.2.clone(),
+                    })
+                    .collect(),
+            });
+        }
+        fixture.domains.push(domain);
+    }
+    fixture.registry = export_registry(conn).await?;
+    Ok(fixture)
+}
+
+#[derive(sqlx::FromRow)]
+struct SourceRow {
+    id: String,
+    project_id: String,
+    name: String,
+    ip: String,
+    ipv6: String,
+    hostname: String,
+    os_type: Option<String>,
+    os_version: String,
+    state: String,
+    connected: bool,
+    migration_cycle: String,
+    cpu_quantity: Option<i64>,
+    memory: Option<i64>,
+    agent_version: String,
+    migproject: String,
+    enterprise_project_id: String,
+    details: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct TaskRow {
+    id: String,
+    project_id: String,
+    name: String,
+    source_server_id: String,
+    #[sqlx(rename = "type")]
+    kind: String,
+    os_type: String,
+    state: String,
+    priority: i64,
+    migration_ip: String,
+    region_id: String,
+    region_name: String,
+    target_project_id: String,
+    target_project_name: String,
+    enterprise_project_id: String,
+    start_target_server: bool,
+    syncing: bool,
+    speed_limit: i64,
+    target_server: String,
+}

@@ -1,0 +1,244 @@
+//! Microservices, instances, schemas and dependencies of a fixture, and their export.
+
+use std::collections::BTreeMap;
+
+use sqlx::SqliteConnection;
+
+use super::super::*;
+use super::*;
+
+use crate::db::now_ms;
+use crate::registry::domain::Tenant;
+/// A microservice with its schemas, tags, instances and dependency rules.
+pub async fn insert_service(
+    conn: &mut SqliteConnection,
+    tenant: &Tenant,
+    p: &PlanService,
+) -> Result<(), FixtureError> {
+    let s = &p.service;
+    let now = now_ms();
+    let schema_ids: Vec<&str> = p.schemas.iter().map(|x| x.id.as_str()).collect();
+    sqlx::query(
+        "INSERT INTO microservices (service_id, domain, project, environment, app_id, \
+         service_name, version, alias, description, level, status, register_by, schemas, \
+         paths, properties, framework, created_at, modified_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '[]', ?, NULL, ?, ?)",
+    )
+    .bind(p.id.as_str())
+    .bind(&tenant.domain)
+    .bind(&tenant.project)
+    .bind(s.key.environment.as_str())
+    .bind(&s.key.app_id)
+    .bind(&s.key.service_name)
+    .bind(s.key.version.as_str())
+    .bind(&s.alias)
+    .bind(&s.description)
+    .bind(s.level.as_str())
+    .bind(s.status)
+    .bind(&s.register_by)
+    .bind(to_json(&schema_ids, &p.ctx)?)
+    .bind(to_json(&s.properties, &p.ctx)?)
+    .bind(now / 1000)
+    .bind(now / 1000)
+    .execute(&mut *conn)
+    .await
+    .map_err(at(&p.ctx))?;
+    for schema in &p.schemas {
+        sqlx::query(
+            "INSERT INTO service_schemas (service_id, schema_id, summary, schema) VALUES (?, ?, ?, ?)",
+        )
+        .bind(p.id.as_str())
+        .bind(schema.id.as_str())
+        .bind(&schema.summary)
+        .bind(&schema.schema)
+        .execute(&mut *conn)
+        .await
+        .map_err(at(&p.ctx))?;
+    }
+    for (key, value) in &p.tags {
+        sqlx::query("INSERT INTO service_tags (service_id, key, value) VALUES (?, ?, ?)")
+            .bind(p.id.as_str())
+            .bind(key)
+            .bind(value)
+            .execute(&mut *conn)
+            .await
+            .map_err(at(&p.ctx))?;
+    }
+    for (ctx, id, i) in &p.instances {
+        sqlx::query(
+            "INSERT INTO instances (service_id, instance_id, host_name, endpoints, status, \
+             properties, health_mode, health_interval, health_times, health_port, health_url, \
+             data_center, version, created_at, modified_at, last_heartbeat_ms) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?)",
+        )
+        .bind(p.id.as_str())
+        .bind(id.as_str())
+        .bind(&i.host_name)
+        .bind(to_json(&i.endpoints, ctx)?)
+        .bind(i.status.as_str())
+        .bind(to_json(&i.properties, ctx)?)
+        .bind(i.health.mode.as_str())
+        .bind(i.health.interval)
+        .bind(i.health.times)
+        .bind(i.health.port)
+        .bind(&i.health.url)
+        .bind(s.key.version.as_str())
+        .bind(now / 1000)
+        .bind(now / 1000)
+        .bind(now)
+        .execute(&mut *conn)
+        .await
+        .map_err(at(ctx))?;
+    }
+    for (env, app, name) in &p.depends_on {
+        sqlx::query(
+            "INSERT OR IGNORE INTO dependencies (consumer_id, provider_env, provider_app, \
+             provider_name) VALUES (?, ?, ?, ?)",
+        )
+        .bind(p.id.as_str())
+        .bind(env)
+        .bind(app)
+        .bind(name)
+        .execute(&mut *conn)
+        .await
+        .map_err(at(&p.ctx))?;
+    }
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct ServiceRow {
+    service_id: String,
+    domain: String,
+    project: String,
+    environment: String,
+    app_id: String,
+    service_name: String,
+    version: String,
+    alias: String,
+    description: String,
+    level: String,
+    status: String,
+    register_by: String,
+    properties: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct InstanceRow {
+    service_id: String,
+    instance_id: String,
+    host_name: String,
+    endpoints: String,
+    status: String,
+    properties: String,
+    health_interval: i64,
+    health_times: i64,
+}
+
+pub(super) async fn export_registry(
+    conn: &mut SqliteConnection,
+) -> Result<Vec<TenantFx>, FixtureError> {
+    let services: Vec<ServiceRow> = sqlx::query_as(
+        "SELECT service_id, domain, project, environment, app_id, service_name, version, alias,
+                description, level, status, register_by, properties
+           FROM microservices
+          ORDER BY domain, project, app_id, service_name, environment, version, service_id",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    // Expired instances are gone for every reader; the reaper just has not run yet.
+    let instances: Vec<InstanceRow> = sqlx::query_as(
+        "SELECT service_id, instance_id, host_name, endpoints, status, properties,
+                health_interval, health_times
+           FROM instances WHERE lease_expires_ms >= ? ORDER BY service_id, instance_id",
+    )
+    .bind(now_ms())
+    .fetch_all(&mut *conn)
+    .await?;
+    let schemas: Vec<(String, String, String, String)> = sqlx::query_as(
+        "SELECT service_id, schema_id, summary, schema FROM service_schemas
+          ORDER BY service_id, schema_id",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let tags: Vec<(String, String, String)> =
+        sqlx::query_as("SELECT service_id, key, value FROM service_tags ORDER BY service_id, key")
+            .fetch_all(&mut *conn)
+            .await?;
+    let deps: Vec<(String, String, String, String)> = sqlx::query_as(
+        "SELECT consumer_id, provider_env, provider_app, provider_name FROM dependencies
+          ORDER BY consumer_id, provider_app, provider_name, provider_env",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+
+    let mut tenants: Vec<TenantFx> = Vec::new();
+    for s in &services {
+        let id = &s.service_id;
+        let service = ServiceFx {
+            id: Some(id.clone()),
+            app_id: Some(s.app_id.clone()),
+            service_name: s.service_name.clone(),
+            version: Some(s.version.clone()),
+            environment: s.environment.clone(),
+            alias: s.alias.clone(),
+            description: s.description.clone(),
+            level: Some(s.level.clone()),
+            status: s.status.clone(),
+            register_by: s.register_by.clone(),
+            properties: column(&s.properties, "microservice properties")?,
+            instances: instances
+                .iter()
+                .filter(|i| &i.service_id == id)
+                .map(|i| {
+                    Ok(InstanceFx {
+                        id: Some(i.instance_id.clone()),
+                        host_name: i.host_name.clone(),
+                        endpoints: column(&i.endpoints, "instance endpoints")?,
+                        status: i.status.clone(),
+                        properties: column(&i.properties, "instance properties")?,
+                        lease: (i.health_interval != PERMANENT_INTERVAL || i.health_times != 0)
+                            .then_some(LeaseFx {
+                                interval: i.health_interval,
+                                times: i.health_times,
+                            }),
+                    })
+                })
+                .collect::<Result<_, FixtureError>>()?,
+            schemas: schemas
+                .iter()
+                .filter(|x| &x.0 == id)
+                .map(|x| SchemaFx {
+                    id: x.1.clone(),
+                    summary: x.2.clone(),
+                    schema: x.3.clone(),
+                })
+                .collect(),
+            tags: tags
+                .iter()
+                .filter(|t| &t.0 == id)
+                .map(|t| (t.1.clone(), t.2.clone()))
+                .collect::<BTreeMap<_, _>>(),
+            depends_on: deps
+                .iter()
+                .filter(|d| &d.0 == id)
+                .map(|d| ProviderFx {
+                    app_id: (d.2 != s.app_id).then(|| d.2.clone()),
+                    service_name: d.3.clone(),
+                    environment: (d.1 != s.environment).then(|| d.1.clone()),
+                })
+                .collect(),
+        };
+        match tenants.last_mut() {
+            Some(t) if t.domain == s.domain && t.project == s.project => {
+                t.microservices.push(service);
+            }
+            _ => tenants.push(TenantFx {
+                domain: s.domain.clone(),
+                project: s.project.clone(),
+                microservices: vec![service],
+            }),
+        }
+    }
+    Ok(tenants)
+}
