@@ -8,7 +8,7 @@ use actix_web::dev::ServiceResponse;
 use actix_web::error::JsonPayloadError;
 use actix_web::middleware::ErrorHandlerResponse;
 
-use crate::error::{Rejection, ServiceError};
+use crate::error::{Rejection, TwinError};
 use crate::extract::{body_limit, json_rejection};
 use crate::iam::IamError;
 use crate::registry::error::RegistryError;
@@ -50,7 +50,7 @@ pub fn render(rejection: Rejection, req: &HttpRequest) -> actix_web::Error {
         Area::Iam => IamError::from(rejection).into(),
         Area::Sms => SmsError::from(rejection).into(),
         Area::Registry => RegistryError::from(rejection).into(),
-        Area::Service => ServiceError::from(rejection).into(),
+        Area::Service => TwinError::from(rejection).into(),
     }
 }
 

@@ -18,22 +18,22 @@ pub enum Rejection {
 
 /// Errors of cloudtwin's own endpoints (`/health`, `/ready`, `/_cloudtwin/...`).
 #[derive(Debug, thiserror::Error)]
-pub enum ServiceError {
+pub enum TwinError {
     #[error("{0}")]
     Rejected(String, StatusCode),
     #[error("database unavailable: {0}")]
     Unavailable(String),
 }
 
-impl ServiceError {
+impl TwinError {
     /// A database failure on cloudtwin's own routes: 503 when the file is unwritable or
     /// locked (it passes), 500 otherwise; the detail goes to the log, not the client.
     pub fn from_db(err: sqlx::Error) -> Self {
         tracing::error!(error = %err, "database failure");
         if crate::db::is_unavailable(&err) {
-            ServiceError::Unavailable("the database is not available".into())
+            TwinError::Unavailable("the database is not available".into())
         } else {
-            ServiceError::Rejected(
+            TwinError::Rejected(
                 "internal server error".into(),
                 StatusCode::INTERNAL_SERVER_ERROR,
             )
@@ -41,25 +41,25 @@ impl ServiceError {
     }
 }
 
-impl From<Rejection> for ServiceError {
+impl From<Rejection> for TwinError {
     fn from(r: Rejection) -> Self {
         match r {
-            Rejection::NotFound { method, path } => ServiceError::Rejected(
+            Rejection::NotFound { method, path } => TwinError::Rejected(
                 format!("no route for {method} {path}"),
                 StatusCode::NOT_FOUND,
             ),
-            Rejection::MethodNotAllowed { method, path } => ServiceError::Rejected(
+            Rejection::MethodNotAllowed { method, path } => TwinError::Rejected(
                 format!("{method} is not allowed on {path}"),
                 StatusCode::METHOD_NOT_ALLOWED,
             ),
-            Rejection::BadRequest(why) => ServiceError::Rejected(why, StatusCode::BAD_REQUEST),
-            Rejection::TooLarge { limit } => ServiceError::Rejected(
+            Rejection::BadRequest(why) => TwinError::Rejected(why, StatusCode::BAD_REQUEST),
+            Rejection::TooLarge { limit } => TwinError::Rejected(
                 format!("request body is larger than {limit} bytes"),
                 StatusCode::PAYLOAD_TOO_LARGE,
             ),
             Rejection::Internal(why) => {
                 tracing::error!(error = %why, "request failed");
-                ServiceError::Rejected(
+                TwinError::Rejected(
                     "internal server error".into(),
                     StatusCode::INTERNAL_SERVER_ERROR,
                 )
@@ -69,25 +69,25 @@ impl From<Rejection> for ServiceError {
 }
 
 #[derive(Serialize)]
-struct ServiceErrorBody<'a> {
+struct TwinErrorBody<'a> {
     error: &'a str,
     message: String,
 }
 
-impl ResponseError for ServiceError {
+impl ResponseError for TwinError {
     fn status_code(&self) -> StatusCode {
         match self {
-            ServiceError::Rejected(_, status) => *status,
-            ServiceError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            TwinError::Rejected(_, status) => *status,
+            TwinError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
         let error = match self {
-            ServiceError::Rejected(..) => self.status_code().canonical_reason().unwrap_or("error"),
-            ServiceError::Unavailable(_) => "unavailable",
+            TwinError::Rejected(..) => self.status_code().canonical_reason().unwrap_or("error"),
+            TwinError::Unavailable(_) => "unavailable",
         };
-        HttpResponse::build(self.status_code()).json(ServiceErrorBody {
+        HttpResponse::build(self.status_code()).json(TwinErrorBody {
             error,
             message: self.to_string(),
         })

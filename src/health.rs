@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, web};
 use serde_json::json;
 
-use crate::error::ServiceError;
+use crate::error::TwinError;
 use crate::kit::Replies;
 use crate::state::AppState;
 
@@ -31,15 +31,15 @@ async fn health() -> HttpResponse {
     operation_id = "cloudtwin_ready",
     responses(Replies)
 )]
-async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ServiceError> {
+async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, TwinError> {
     let version = state
         .db
         .schema_version()
         .await
-        .map_err(ServiceError::from_db)?;
+        .map_err(TwinError::from_db)?;
     let expected = crate::db::expected_schema_version();
     if version < expected {
-        return Err(ServiceError::Unavailable(format!(
+        return Err(TwinError::Unavailable(format!(
             "schema version {version}, expected {expected}"
         )));
     }

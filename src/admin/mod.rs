@@ -15,14 +15,14 @@ use sha2::{Digest, Sha256};
 
 use crate::config::{AdminSettings, Settings};
 use crate::db::Db;
-use crate::error::ServiceError;
+use crate::error::TwinError;
 use crate::iam;
 use crate::seed::{self, Fixture, FixtureError, Summary};
 
 pub const TOKEN_HEADER: &str = "x-admin-token";
 
-fn rejected(status: StatusCode, msg: impl Into<String>) -> ServiceError {
-    ServiceError::Rejected(msg.into(), status)
+fn rejected(status: StatusCode, msg: impl Into<String>) -> TwinError {
+    TwinError::Rejected(msg.into(), status)
 }
 
 /// Decides whether a request may use the admin routes: with no token configured only a
@@ -32,7 +32,7 @@ pub fn authorize(
     admin: &AdminSettings,
     listen: std::net::SocketAddr,
     presented: Option<&[u8]>,
-) -> Result<(), ServiceError> {
+) -> Result<(), TwinError> {
     if admin.token.is_empty() {
         if listen.ip().is_loopback() {
             return Ok(());
@@ -66,7 +66,7 @@ pub fn snapshot_dir(database: &Path) -> PathBuf {
 
 /// A snapshot file name from a request: one plain file name, so it cannot leave the
 /// snapshot directory.
-pub fn snapshot_name(raw: Option<&str>) -> Result<String, ServiceError> {
+pub fn snapshot_name(raw: Option<&str>) -> Result<String, TwinError> {
     let Some(raw) = raw else {
         let now = time::OffsetDateTime::now_utc();
         let stamp = now
@@ -167,7 +167,7 @@ pub async fn snapshot(
 
 /// The file `?fixture=NAME` names: `NAME.yaml` in `admin.fixtures_dir`, NAME being a
 /// plain word so that it cannot reach outside that directory.
-pub fn fixture_path(admin: &AdminSettings, name: &str) -> Result<PathBuf, ServiceError> {
+pub fn fixture_path(admin: &AdminSettings, name: &str) -> Result<PathBuf, TwinError> {
     let ok = (1..=64).contains(&name.len())
         && name
             .chars()
@@ -193,7 +193,7 @@ pub enum ResetError {
     #[error("{0}")]
     Fixture(#[from] FixtureError),
     #[error("demo account: {0}")]
-    Demo(#[from] iam::AdminError),
+    Demo(#[from] iam::AccountError),
 }
 
 impl From<sqlx::Error> for ResetError {
@@ -216,8 +216,8 @@ pub async fn reset(
     let password = settings.demo.password.clone();
     let hash = tokio::task::spawn_blocking(move || iam::domain::hash_password(&password))
         .await
-        .map_err(|e| iam::AdminError::Invalid(e.to_string()))?
-        .map_err(iam::AdminError::Invalid)?;
+        .map_err(|e| iam::AccountError::Invalid(e.to_string()))?
+        .map_err(iam::AccountError::Invalid)?;
     db.write(async |conn| {
         store::clear_all(&mut *conn).await?;
         iam::ensure_demo_in(&mut *conn, &settings.demo, &hash).await?;

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{ResetError, SnapshotError};
-use crate::error::{Rejection, ServiceError};
+use crate::error::{Rejection, TwinError};
 use crate::kit::Replies;
 use crate::seed::{Fixture, FixtureError};
 use crate::state::AppState;
@@ -40,12 +40,12 @@ pub async fn guard(
     }
 }
 
-fn internal(e: impl std::fmt::Display) -> ServiceError {
+fn internal(e: impl std::fmt::Display) -> TwinError {
     Rejection::Internal(e.to_string()).into()
 }
 
-fn db_error(e: sqlx::Error) -> ServiceError {
-    ServiceError::from_db(e)
+fn db_error(e: sqlx::Error) -> TwinError {
+    TwinError::from_db(e)
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -68,14 +68,14 @@ struct SnapshotQuery {
 async fn snapshot(
     state: web::Data<AppState>,
     query: web::Query<SnapshotQuery>,
-) -> Result<HttpResponse, ServiceError> {
+) -> Result<HttpResponse, TwinError> {
     let name = super::snapshot_name(query.name.as_deref())?;
     let out = super::snapshot_dir(state.db.path()).join(name);
     let busy = Duration::from_millis(state.settings.pool.busy_timeout_ms);
     let info = super::snapshot(state.db.path(), &out, busy)
         .await
         .map_err(|e| match e {
-            SnapshotError::Exists(_) => ServiceError::Rejected(e.to_string(), StatusCode::CONFLICT),
+            SnapshotError::Exists(_) => TwinError::Rejected(e.to_string(), StatusCode::CONFLICT),
             SnapshotError::Sqlite { source, .. } => db_error(source),
             other => internal(other),
         })?;
@@ -101,14 +101,14 @@ struct ResetQuery {
 async fn reset(
     state: web::Data<AppState>,
     query: web::Query<ResetQuery>,
-) -> Result<HttpResponse, ServiceError> {
+) -> Result<HttpResponse, TwinError> {
     let fixture = match query.fixture.as_deref() {
         Some(name) => {
             let path = super::fixture_path(&state.settings.admin, name)?;
             let fixture = web::block(move || Fixture::read(&path))
                 .await
                 .map_err(internal)?
-                .map_err(|e| ServiceError::Rejected(e.to_string(), StatusCode::BAD_REQUEST))?;
+                .map_err(|e| TwinError::Rejected(e.to_string(), StatusCode::BAD_REQUEST))?;
             Some(fixture)
         }
         None => None,
@@ -117,9 +117,7 @@ async fn reset(
         .await
         .map_err(|e| match e {
             ResetError::Fixture(FixtureError::Db { source, .. }) => db_error(source),
-            ResetError::Fixture(e) => {
-                ServiceError::Rejected(e.to_string(), StatusCode::BAD_REQUEST)
-            }
+            ResetError::Fixture(e) => TwinError::Rejected(e.to_string(), StatusCode::BAD_REQUEST),
             ResetError::Demo(e) => internal(e),
         })?;
     Ok(HttpResponse::Ok().json(json!({

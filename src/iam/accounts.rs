@@ -11,7 +11,7 @@ use crate::db::Db;
 
 /// Failures of the `cloudtwin iam` commands and of the demo bootstrap.
 #[derive(Debug, thiserror::Error)]
-pub enum AdminError {
+pub enum AccountError {
     #[error("{0}")]
     Invalid(String),
     #[error("{0}")]
@@ -35,13 +35,13 @@ fn now() -> i64 {
 
 /// Creates the demo domain, project, user (holding every action) and key on first start.
 /// Returns the demo key pair either way.
-pub async fn ensure_demo(db: &Db, demo: &DemoSettings) -> Result<KeyPair, AdminError> {
+pub async fn ensure_demo(db: &Db, demo: &DemoSettings) -> Result<KeyPair, AccountError> {
     // Argon2 dominates start-up; hash only when the demo user has to be created. (Should
     // it vanish in between, the empty hash fails the users table's CHECK, loudly.)
     let hash = if store::user_exists(&mut *db.read().await?, &demo.domain, &demo.user).await? {
         String::new()
     } else {
-        domain::hash_password(&demo.password).map_err(AdminError::Invalid)?
+        domain::hash_password(&demo.password).map_err(AccountError::Invalid)?
     };
     db.write(async |conn| ensure_demo_in(conn, demo, &hash).await)
         .await
@@ -54,7 +54,7 @@ pub async fn ensure_demo_in(
     conn: &mut sqlx::SqliteConnection,
     demo: &DemoSettings,
     hash: &str,
-) -> Result<KeyPair, AdminError> {
+) -> Result<KeyPair, AccountError> {
     let now = now();
     let domain_id = store::ensure_domain(&mut *conn, &demo.domain, now).await?;
     let project_id = store::ensure_project(&mut *conn, &domain_id, &demo.project, now).await?;
@@ -97,14 +97,14 @@ pub async fn create_user(
     name: &str,
     password: &str,
     project: &str,
-) -> Result<(), AdminError> {
-    let domain = Name::parse("domain", domain).map_err(AdminError::Invalid)?;
-    let name = Name::parse("user name", name).map_err(AdminError::Invalid)?;
-    let project = Name::parse("project", project).map_err(AdminError::Invalid)?;
+) -> Result<(), AccountError> {
+    let domain = Name::parse("domain", domain).map_err(AccountError::Invalid)?;
+    let name = Name::parse("user name", name).map_err(AccountError::Invalid)?;
+    let project = Name::parse("project", project).map_err(AccountError::Invalid)?;
     if password.is_empty() {
-        return Err(AdminError::Invalid("password must not be empty".into()));
+        return Err(AccountError::Invalid("password must not be empty".into()));
     }
-    let hash = domain::hash_password(password).map_err(AdminError::Invalid)?;
+    let hash = domain::hash_password(password).map_err(AccountError::Invalid)?;
     db.write(async |conn| {
         let now = now();
         let domain_id = store::ensure_domain(&mut *conn, domain.as_str(), now).await?;
@@ -124,23 +124,23 @@ async fn find_user(
     conn: &mut sqlx::SqliteConnection,
     domain: &str,
     user: &str,
-) -> Result<(String, String), AdminError> {
+) -> Result<(String, String), AccountError> {
     let domain_id = store::domain_id(&mut *conn, domain)
         .await?
-        .ok_or_else(|| AdminError::Missing(format!("no domain named {domain:?}")))?;
+        .ok_or_else(|| AccountError::Missing(format!("no domain named {domain:?}")))?;
     let user_id = store::user_id(&mut *conn, &domain_id, user)
         .await?
-        .ok_or_else(|| AdminError::Missing(format!("no user {user:?} in domain {domain:?}")))?;
+        .ok_or_else(|| AccountError::Missing(format!("no user {user:?} in domain {domain:?}")))?;
     Ok((domain_id, user_id))
 }
 
 /// Issues a new AK/SK pair for a user.
-pub async fn create_key(db: &Db, domain: &str, user: &str) -> Result<KeyPair, AdminError> {
+pub async fn create_key(db: &Db, domain: &str, user: &str) -> Result<KeyPair, AccountError> {
     db.write(async |conn| {
         let (domain_id, user_id) = find_user(&mut *conn, domain, user).await?;
         let project_id: String = store::first_project(&mut *conn, &domain_id)
             .await?
-            .ok_or_else(|| AdminError::Missing(format!("domain {domain:?} has no project")))?;
+            .ok_or_else(|| AccountError::Missing(format!("domain {domain:?} has no project")))?;
         let (access, secret) = domain::new_access_key();
         store::insert_key(&mut *conn, &access, &secret, &user_id, now()).await?;
         Ok(KeyPair {
@@ -153,8 +153,8 @@ pub async fn create_key(db: &Db, domain: &str, user: &str) -> Result<KeyPair, Ad
     .await
 }
 
-pub async fn grant(db: &Db, domain: &str, user: &str, action: &str) -> Result<(), AdminError> {
-    let action = domain::parse_action(action).map_err(AdminError::Invalid)?;
+pub async fn grant(db: &Db, domain: &str, user: &str, action: &str) -> Result<(), AccountError> {
+    let action = domain::parse_action(action).map_err(AccountError::Invalid)?;
     db.write(async |conn| {
         let (_, user_id) = find_user(&mut *conn, domain, user).await?;
         store::grant(&mut *conn, &user_id, &action).await?;
@@ -164,7 +164,7 @@ pub async fn grant(db: &Db, domain: &str, user: &str, action: &str) -> Result<()
 }
 
 /// Returns whether the user held the action.
-pub async fn revoke(db: &Db, domain: &str, user: &str, action: &str) -> Result<bool, AdminError> {
+pub async fn revoke(db: &Db, domain: &str, user: &str, action: &str) -> Result<bool, AccountError> {
     db.write(async |conn| {
         let (_, user_id) = find_user(&mut *conn, domain, user).await?;
         Ok(store::revoke(&mut *conn, &user_id, action).await?)

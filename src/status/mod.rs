@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use actix_web::{HttpResponse, web};
 use html_escape::{encode_double_quoted_attribute as attr, encode_text as esc};
 
-use crate::error::ServiceError;
+use crate::error::TwinError;
 use crate::state::AppState;
 use crate::telemetry::{RecentRequests, RequestRecord};
 
@@ -19,8 +19,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/").get(page));
 }
 
-fn db_error(e: sqlx::Error) -> ServiceError {
-    ServiceError::from_db(e)
+fn db_error(e: sqlx::Error) -> TwinError {
+    TwinError::from_db(e)
 }
 
 #[utoipa::path(
@@ -33,7 +33,7 @@ fn db_error(e: sqlx::Error) -> ServiceError {
 async fn page(
     state: web::Data<AppState>,
     recent: web::Data<RecentRequests>,
-) -> Result<HttpResponse, ServiceError> {
+) -> Result<HttpResponse, TwinError> {
     let mut tx = state.db.reader().begin().await.map_err(db_error)?;
     let tasks = store::tasks_by_state(&mut tx).await.map_err(db_error)?;
     let sources = store::sources_by_state(&mut tx).await.map_err(db_error)?;

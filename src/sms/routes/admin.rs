@@ -6,7 +6,7 @@ use serde::Deserialize;
 use super::super::domain::{SourceState, TaskState};
 use super::super::store;
 use super::*;
-use crate::error::ServiceError;
+use crate::error::TwinError;
 use crate::extract::JsonBody;
 use crate::kit::Replies;
 use crate::state::AppState;
@@ -22,12 +22,12 @@ struct AdminSourceBody {
     connected: Option<bool>,
 }
 
-fn bad(msg: String) -> ServiceError {
-    ServiceError::Rejected(msg, actix_web::http::StatusCode::BAD_REQUEST)
+fn bad(msg: String) -> TwinError {
+    TwinError::Rejected(msg, actix_web::http::StatusCode::BAD_REQUEST)
 }
 
-fn missing(what: &str, id: &str) -> ServiceError {
-    ServiceError::Rejected(
+fn missing(what: &str, id: &str) -> TwinError {
+    TwinError::Rejected(
         format!("no {what} with id {id}"),
         actix_web::http::StatusCode::NOT_FOUND,
     )
@@ -47,7 +47,7 @@ async fn admin_source(
     state: web::Data<AppState>,
     id: web::Path<String>,
     body: JsonBody<AdminSourceBody>,
-) -> Result<HttpResponse, ServiceError> {
+) -> Result<HttpResponse, TwinError> {
     let body = body.parse()?;
     let new_state = body
         .state
@@ -58,7 +58,7 @@ async fn admin_source(
         .db
         .write(async |conn| store::force_source_state(conn, &id, new_state, body.connected).await)
         .await
-        .map_err(ServiceError::from_db)?;
+        .map_err(TwinError::from_db)?;
     if !found {
         return Err(missing("source server", &id));
     }
@@ -84,7 +84,7 @@ async fn admin_task(
     state: web::Data<AppState>,
     id: web::Path<String>,
     body: JsonBody<AdminTaskBody>,
-) -> Result<HttpResponse, ServiceError> {
+) -> Result<HttpResponse, TwinError> {
     let body = body.parse()?;
     let new_state = TaskState::parse(&body.state)
         .ok_or_else(|| bad(format!("unknown task state {:?}", body.state)))?;
@@ -92,7 +92,7 @@ async fn admin_task(
         .db
         .write(async |conn| store::force_task_state(conn, &id, new_state).await)
         .await
-        .map_err(ServiceError::from_db)?;
+        .map_err(TwinError::from_db)?;
     if !found {
         return Err(missing("migration task", &id));
     }

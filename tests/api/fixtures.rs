@@ -1,29 +1,18 @@
 //! Fixtures black-box: `cloudtwin seed`, `export`, `serve --fixture`'s loader, and what
 //! the APIs show afterwards.
 
-mod common;
-
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use reqwest::Method;
 use serde_json::{Value, json};
 
-const DEMO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/demo.yaml");
+use crate::common::{self, DEMO, cli};
+
 /// The task of the `replicate` + connected source in fixtures/demo.yaml.
 const BUSY_TASK: &str = "7a5c0000-0000-4000-8000-000000000001";
 /// The task of the `finished` source in fixtures/demo.yaml.
 const DONE_TASK: &str = "7a5c0000-0000-4000-8000-000000000002";
-
-fn cloudtwin(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cloudtwin"))
-        .arg("--database")
-        .arg(db)
-        .args(args)
-        .env_remove("CLOUDTWIN_DATABASE")
-        .output()
-        .expect("run cloudtwin")
-}
 
 fn ok(out: &Output) -> String {
     assert!(
@@ -61,120 +50,87 @@ fn counts(db: &Path) -> Vec<i64> {
     TABLES.iter().map(|t| count(db, t)).collect()
 }
 
-async fn call(
-    srv: &common::TestServer,
-    token: &str,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut req = srv
-        .client
-        .request(method, srv.url(path))
-        .header("X-Auth-Token", token);
-    if let Some(body) = body {
-        req = req.json(&body);
-    }
-    let res = req.send().await.unwrap();
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
-}
-
 #[tokio::test]
 async fn a_seeded_estate_shows_in_both_apis_and_keeps_the_delete_rule() {
     let dir = tempfile::tempdir().unwrap();
     let settings = common::test_settings(dir.path());
-    let out = ok(&cloudtwin(&settings.database, &["seed", DEMO]));
+    let db = settings.database.to_str().unwrap();
+    let out = ok(&cli::run(dir.path(), &["--database", db, "seed", DEMO]));
     assert!(
         out.contains("4 source servers, 3 tasks, 5 microservices, 6 instances"),
         "{out}"
     );
 
     let srv = common::spawn_on(dir, settings).await;
-    let token = common::token_for(&srv, "demo", "demo", "demo-password").await;
-    let (status, body) = call(&srv, &token, Method::GET, "/v3/sources", None).await;
+    let token = srv.demo_token().await;
+    let sms = srv.sms(&token);
+    let registry = srv.registry_as(&token);
+    let (status, body) = sms.call(Method::GET, "/v3/sources", None).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["count"], 4, "{body}");
-    let (status, body) = call(
-        &srv,
-        &token,
-        Method::GET,
-        &format!("/v3/tasks/{BUSY_TASK}"),
-        None,
-    )
-    .await;
+    let (status, body) = sms
+        .call(Method::GET, &format!("/v3/tasks/{BUSY_TASK}"), None)
+        .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["state"], "RUNNING", "{body}");
 
     // The replicate + connected source keeps its task: 400, and nothing is deleted.
-    let (status, body) = call(
-        &srv,
-        &token,
-        Method::POST,
-        "/v3/tasks/delete",
-        Some(json!({"ids": [BUSY_TASK, DONE_TASK]})),
-    )
-    .await;
+    let (status, body) = sms
+        .call(
+            Method::POST,
+            "/v3/tasks/delete",
+            Some(json!({"ids": [BUSY_TASK, DONE_TASK]})),
+        )
+        .await;
     assert_eq!(status, 400, "{body}");
     assert_eq!(count(&srv.db_path(), "tasks"), 3);
-    let (status, body) = call(
-        &srv,
-        &token,
-        Method::POST,
-        "/v3/tasks/delete",
-        Some(json!({"ids": [DONE_TASK]})),
-    )
-    .await;
+    let (status, body) = sms
+        .call(
+            Method::POST,
+            "/v3/tasks/delete",
+            Some(json!({"ids": [DONE_TASK]})),
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
 
     // The fixture's user logs in with its clear-text password and holds only its actions.
-    let viewer = common::token_for(&srv, "demo", "viewer", "viewer-password").await;
-    let (status, _) = call(&srv, &viewer, Method::GET, "/v3/sources", None).await;
+    let viewer = srv.token_for("demo", "viewer", "viewer-password").await;
+    let viewer = sms.as_token(&viewer);
+    let (status, _) = viewer.call(Method::GET, "/v3/sources", None).await;
     assert_eq!(status, 200);
-    let (status, _) = call(
-        &srv,
-        &viewer,
-        Method::POST,
-        "/v3/tasks/delete",
-        Some(json!({"ids": [BUSY_TASK]})),
-    )
-    .await;
+    let (status, _) = viewer
+        .call(
+            Method::POST,
+            "/v3/tasks/delete",
+            Some(json!({"ids": [BUSY_TASK]})),
+        )
+        .await;
     assert_eq!(status, 403);
 
     // Registry: services, instances (permanent and leased), schemas, tags, dependencies.
-    let base = "/v4/default/registry";
-    let (status, body) = call(
-        &srv,
-        &token,
-        Method::GET,
-        &format!("{base}/microservices"),
-        None,
-    )
-    .await;
+    let (status, body) = registry.call(Method::GET, "/microservices", None).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["services"].as_array().map(Vec::len), Some(5), "{body}");
-    let (status, body) = call(
-        &srv,
-        &token,
-        Method::GET,
-        &format!("{base}/microservices/shop-orders-120/instances"),
-        None,
-    )
-    .await;
+    let (status, body) = registry
+        .call(
+            Method::GET,
+            "/microservices/shop-orders-120/instances",
+            None,
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(
         body["instances"].as_array().map(Vec::len),
         Some(2),
         "{body}"
     );
-    let (status, body) = call(
-        &srv,
-        &token,
-        Method::GET,
-        &format!("{base}/microservices/shop-orders-120/providers"),
-        None,
-    )
-    .await;
+    let (status, body) = registry
+        .call(
+            Method::GET,
+            "/microservices/shop-orders-120/providers",
+            None,
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
     let mut providers: Vec<&str> = body["providers"]
         .as_array()
@@ -184,24 +140,18 @@ async fn a_seeded_estate_shows_in_both_apis_and_keeps_the_delete_rule() {
         .collect();
     providers.sort_unstable();
     assert_eq!(providers, ["inventory", "payments"]);
-    let (status, body) = call(
-        &srv,
-        &token,
-        Method::GET,
-        &format!("{base}/microservices/shop-payments-201/tags"),
-        None,
-    )
-    .await;
+    let (status, body) = registry
+        .call(Method::GET, "/microservices/shop-payments-201/tags", None)
+        .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["tags"]["pci"], "yes", "{body}");
-    let (status, body) = call(
-        &srv,
-        &token,
-        Method::GET,
-        &format!("{base}/microservices/shop-orders-120/schemas/OrdersEndpoint"),
-        None,
-    )
-    .await;
+    let (status, body) = registry
+        .call(
+            Method::GET,
+            "/microservices/shop-orders-120/schemas/OrdersEndpoint",
+            None,
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
     assert!(
         body["schema"].as_str().unwrap().contains("listOrders"),
@@ -214,10 +164,17 @@ async fn a_seeded_estate_shows_in_both_apis_and_keeps_the_delete_rule() {
 fn a_broken_fixture_changes_nothing_and_names_the_entity() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("t.db");
-    ok(&cloudtwin(&db, &["seed", DEMO]));
+    let db_arg = db.to_str().unwrap();
+    ok(&cli::run(dir.path(), &["--database", db_arg, "seed", DEMO]));
     let before = counts(&db);
-
     let broken = dir.path().join("broken.yaml");
+    let seed_broken = || {
+        cli::run(
+            dir.path(),
+            &["--database", db_arg, "seed", broken.to_str().unwrap()],
+        )
+    };
+
     std::fs::write(
         &broken,
         r#"
@@ -233,7 +190,7 @@ domains:
 "#,
     )
     .unwrap();
-    let out = cloudtwin(&db, &["seed", broken.to_str().unwrap()]);
+    let out = seed_broken();
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -265,7 +222,7 @@ registry:
 "#,
     )
     .unwrap();
-    let out = cloudtwin(&db, &["seed", broken.to_str().unwrap()]);
+    let out = seed_broken();
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -276,7 +233,7 @@ registry:
 
     // Syntax and unknown fields point at the line.
     std::fs::write(&broken, "domains:\n  - name: acme\n    projcts: []\n").unwrap();
-    let out = cloudtwin(&db, &["seed", broken.to_str().unwrap()]);
+    let out = seed_broken();
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -287,7 +244,15 @@ registry:
 }
 
 fn export(db: &Path, file: &Path) -> String {
-    ok(&cloudtwin(db, &["export", file.to_str().unwrap()]));
+    ok(&cli::run(
+        file.parent().unwrap(),
+        &[
+            "--database",
+            db.to_str().unwrap(),
+            "export",
+            file.to_str().unwrap(),
+        ],
+    ));
     std::fs::read_to_string(file).unwrap()
 }
 
@@ -295,18 +260,21 @@ fn export(db: &Path, file: &Path) -> String {
 async fn export_then_seed_then_export_is_byte_identical() {
     // A served database: the demo account (hashed password, key) is part of the export.
     let srv = common::spawn().await;
-    cloudtwin::seed::load_file(&srv.db, Path::new(DEMO))
-        .await
-        .unwrap();
+    srv.load_fixture(Path::new(DEMO)).await;
     let dir = tempfile::tempdir().unwrap();
     let first = export(&srv.db_path(), &dir.path().join("first.yaml"));
     assert!(first.contains("password_hash: $argon2"), "{first}");
     assert!(!first.contains("demo-password"));
 
     let fresh: PathBuf = dir.path().join("fresh.db");
-    ok(&cloudtwin(
-        &fresh,
-        &["seed", dir.path().join("first.yaml").to_str().unwrap()],
+    ok(&cli::run(
+        dir.path(),
+        &[
+            "--database",
+            fresh.to_str().unwrap(),
+            "seed",
+            dir.path().join("first.yaml").to_str().unwrap(),
+        ],
     ));
     let second = export(&fresh, &dir.path().join("second.yaml"));
     assert_eq!(first, second);
@@ -315,9 +283,14 @@ async fn export_then_seed_then_export_is_byte_identical() {
     let json_file = dir.path().join("estate.json");
     std::fs::write(&json_file, serde_json::to_string_pretty(&json).unwrap()).unwrap();
     let from_json = dir.path().join("json.db");
-    ok(&cloudtwin(
-        &from_json,
-        &["seed", json_file.to_str().unwrap()],
+    ok(&cli::run(
+        dir.path(),
+        &[
+            "--database",
+            from_json.to_str().unwrap(),
+            "seed",
+            json_file.to_str().unwrap(),
+        ],
     ));
     assert_eq!(export(&from_json, &dir.path().join("third.yaml")), first);
     srv.stop().await;
@@ -327,13 +300,9 @@ async fn export_then_seed_then_export_is_byte_identical() {
 async fn serve_fixture_loads_only_into_a_database_without_fixture_data() {
     let srv = common::spawn().await;
     let demo = srv.settings.demo.domain.clone();
-    let loaded = cloudtwin::seed::load_at_start(&srv.db, Path::new(DEMO), &demo)
-        .await
-        .unwrap();
+    let loaded = srv.load_fixture_at_start(Path::new(DEMO), &demo).await;
     assert_eq!(loaded.map(|s| s.source_servers), Some(4));
-    let again = cloudtwin::seed::load_at_start(&srv.db, Path::new(DEMO), &demo)
-        .await
-        .unwrap();
+    let again = srv.load_fixture_at_start(Path::new(DEMO), &demo).await;
     assert_eq!(again, None);
     assert_eq!(count(&srv.db_path(), "source_servers"), 4);
     srv.stop().await;

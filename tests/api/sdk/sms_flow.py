@@ -1,6 +1,6 @@
 """Drives cloudtwin with the official huaweicloudsdksms SDK and prints what happened as JSON.
 
-Run by tests/sdk.rs with CLOUDTWIN_URL, CLOUD_AK, CLOUD_SK (and a user without
+Run by tests/api/sdk.rs with CLOUDTWIN_URL, CLOUD_AK, CLOUD_SK (and a user without
 permissions as LIMITED_AK/LIMITED_SK) in the environment, HOME pointed at a scratch dir.
 """
 import json

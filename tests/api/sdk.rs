@@ -7,13 +7,13 @@
 //! reachable from developer machines and CI); it is pinned to the version the
 //! reference was checked against.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
 use serde_json::Value;
+
+use crate::common;
 
 const SDK_VERSION: &str = "3.1.219";
 
@@ -54,17 +54,11 @@ fn venv_python() -> &'static Path {
 async fn official_sdk_drives_the_task_lifecycle() {
     let python = venv_python();
     let srv = common::spawn().await;
-    cloudtwin::iam::create_user(&srv.db, "demo", "limited", "pw-123456", "cn-north-4")
-        .await
-        .unwrap();
-    cloudtwin::iam::grant(&srv.db, "demo", "limited", "sms:server:list*")
-        .await
-        .unwrap();
-    let limited = cloudtwin::iam::create_key(&srv.db, "demo", "limited")
-        .await
-        .unwrap();
+    srv.create_user("demo", "limited", "pw-123456").await;
+    srv.grant("demo", "limited", "sms:server:list*").await;
+    let limited = srv.create_key("demo", "limited").await;
     let home = tempfile::tempdir().unwrap();
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sdk/sms_flow.py");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/api/sdk/sms_flow.py");
     let out = tokio::process::Command::new(python)
         .arg(script)
         .env("CLOUDTWIN_URL", &srv.base)

@@ -7,72 +7,68 @@
 //! - another process holds SQLite's write lock longer than `pool.busy_timeout_ms`;
 //! - the server process's file size limit (`RLIMIT_FSIZE`) drops to 0, so every write
 //!   to the database or its WAL fails as on a full disk, until the limit is raised.
-
-mod common;
-mod fault;
+//!
+//! Every test shares this process, so the file size limit and the ignored `SIGXFSZ`
+//! only ever apply to the child server (`prlimit` on its pid, `pre_exec` in the forked
+//! child), never to the test process.
 
 use std::os::unix::process::CommandExt;
 
 use reqwest::Method;
 use serde_json::{Value, json};
 
-const REGISTRY: &str = "/v4/default/registry";
+use crate::common::load::storage_problems;
+use crate::common::{self, Client, Iam, RegistryClient, SmsClient, cli, http_client};
 
+/// The SMS and registry APIs and IAM of one server, as the demo user.
 struct Api {
-    http: reqwest::Client,
-    base: String,
-    token: String,
+    sms: SmsClient,
+    registry: RegistryClient,
+    iam: Iam,
+    /// No credentials: the probes.
+    plain: Client,
 }
 
 impl Api {
-    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
-        let mut req = self
-            .http
-            .request(method, format!("{}{path}", self.base))
-            .header("X-Auth-Token", &self.token);
-        if let Some(body) = body {
-            req = req.json(&body);
+    fn new(http: reqwest::Client, base: &str, token: &str) -> Self {
+        let api = Client::new(http, base);
+        Self {
+            sms: SmsClient::new(api.with_token(token)),
+            registry: RegistryClient::new(api.with_token(token), "default"),
+            iam: Iam::new(api.clone()),
+            plain: api,
         }
-        let res = req.send().await.expect("the server answers");
-        let status = res.status().as_u16();
-        let text = res.text().await.expect("body");
-        let json = serde_json::from_str(&text)
-            .unwrap_or_else(|_| panic!("{path}: JSON body expected, got {status} {text:?}"));
-        (status, json)
     }
 
     async fn register_source(&self, name: &str) -> (u16, Value) {
-        self.call(
-            Method::POST,
-            "/v3/sources",
-            Some(json!({"name": name, "ip": "10.9.9.9", "os_type": "LINUX"})),
-        )
-        .await
+        self.sms
+            .call(
+                Method::POST,
+                "/v3/sources",
+                Some(json!({"name": name, "ip": "10.9.9.9", "os_type": "LINUX"})),
+            )
+            .await
     }
 
     async fn create_service(&self, name: &str) -> (u16, Value) {
-        self.call(
-            Method::POST,
-            &format!("{REGISTRY}/microservices"),
-            Some(json!({"service": {"appId": "disk", "serviceName": name, "version": "1.0.0"}})),
-        )
-        .await
+        self.registry
+            .post(
+                "/microservices",
+                json!({"service": {"appId": "disk", "serviceName": name, "version": "1.0.0"}}),
+            )
+            .await
+            .parts()
     }
 
     async fn token(&self) -> (u16, Value) {
-        let res = self
-            .http
-            .post(format!("{}/v3/auth/tokens", self.base))
-            .json(&common::password_body("demo", "demo", "demo-password"))
-            .send()
+        self.iam
+            .issue("demo", "demo", "demo-password")
             .await
-            .expect("token request");
-        let status = res.status().as_u16();
-        (status, res.json().await.expect("JSON body"))
+            .parts()
     }
 
     async fn source_names(&self) -> Vec<String> {
-        let (status, body) = self.call(Method::GET, "/v3/sources", None).await;
+        let (status, body) = self.sms.call(Method::GET, "/v3/sources", None).await;
         assert_eq!(status, 200, "sources can be listed: {body}");
         body["source_servers"]
             .as_array()
@@ -83,9 +79,7 @@ impl Api {
     }
 
     async fn service_names(&self) -> Vec<String> {
-        let (status, body) = self
-            .call(Method::GET, &format!("{REGISTRY}/microservices"), None)
-            .await;
+        let (status, body) = self.registry.get("/microservices").await.parts();
         assert_eq!(status, 200, "services can be listed: {body}");
         body["services"]
             .as_array()
@@ -125,13 +119,8 @@ impl Api {
         // Reads (and token checks) do not need to write.
         assert_eq!(self.source_names().await, ["before"]);
         assert_eq!(self.service_names().await, ["before"]);
-        let res = self
-            .http
-            .get(format!("{}/ready", self.base))
-            .send()
-            .await
-            .expect("ready");
-        assert_eq!(res.status(), 200, "still ready: reads work");
+        let reply = self.plain.send(Method::GET, "/ready", &[], None).await;
+        assert_eq!(reply.status, 200, "still ready: reads work");
     }
 
     /// Once writable again, without a restart: writes work and the refused ones left
@@ -163,11 +152,7 @@ impl Api {
 #[tokio::test]
 async fn a_write_lock_held_elsewhere_gives_503_then_recovers() {
     let srv = common::spawn_with(|s| s.pool.busy_timeout_ms = 200).await;
-    let api = Api {
-        http: srv.client.clone(),
-        base: srv.base.clone(),
-        token: common::token_for(&srv, "demo", "demo", "demo-password").await,
-    };
+    let api = Api::new(srv.client.clone(), &srv.base, &srv.demo_token().await);
     api.write_before().await;
 
     // Another process (here: another connection) takes the write lock and keeps it.
@@ -181,9 +166,10 @@ async fn a_write_lock_held_elsewhere_gives_503_then_recovers() {
 
     api.writes_work_again().await;
     let conn = srv.sqlite();
-    assert!(fault::storage_problems(&conn).is_empty());
+    assert!(storage_problems(&conn).is_empty());
 }
 
+/// Only ever the child server's limit: `prlimit` on its pid, never this process's.
 fn set_file_size_limit(pid: u32, limit: libc::rlim_t) {
     let lim = libc::rlimit {
         rlim_cur: limit,
@@ -205,8 +191,8 @@ fn set_file_size_limit(pid: u32, limit: libc::rlim_t) {
 async fn a_full_disk_gives_503_then_recovers() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("cloudtwin.db");
-    let http = fault::client();
-    let mut server = fault::start_with(&db, &http, |cmd| {
+    let http = http_client();
+    let mut server = cli::start_with(&db, &http, |cmd| {
         // Past the size limit a write fails with EFBIG and, unless ignored, SIGXFSZ
         // kills the process; an ignored signal stays ignored across exec.
         // SAFETY: only an async-signal-safe call between fork and exec.
@@ -218,11 +204,10 @@ async fn a_full_disk_gives_503_then_recovers() {
         }
     })
     .await;
-    let api = Api {
-        token: fault::demo_token(&http, &server.base).await,
-        http,
-        base: server.base.clone(),
-    };
+    let token = Iam::new(Client::new(http.clone(), server.base.clone()))
+        .demo_token()
+        .await;
+    let api = Api::new(http, &server.base, &token);
     api.write_before().await;
 
     set_file_size_limit(server.child.id(), 0);
@@ -233,5 +218,5 @@ async fn a_full_disk_gives_503_then_recovers() {
     server.child.kill().expect("stop the server");
     server.child.wait().expect("reap the server");
     let conn = rusqlite::Connection::open(&db).expect("open");
-    assert!(fault::storage_problems(&conn).is_empty());
+    assert!(storage_problems(&conn).is_empty());
 }

@@ -4,13 +4,11 @@
 //! 5xx or "database is locked", and afterwards the database must agree with every
 //! answer the clients got.
 
-mod common;
-mod fault;
-
 use std::sync::Arc;
 use std::time::Instant;
 
-use fault::{Shared, Target};
+use crate::common::load::{self, Outcome, Shared, Target};
+use crate::common::{self, Client, http_client};
 
 const CLIENTS: u64 = 64;
 const ITERATIONS: usize = 40;
@@ -20,11 +18,9 @@ const BLOCKED: usize = 12;
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn mixed_load_keeps_every_answer_and_every_invariant() {
     let srv = common::spawn().await;
-    let token = common::token_for(&srv, "demo", "demo", "demo-password").await;
+    let token = srv.demo_token().await;
     let target = Arc::new(Target {
-        client: fault::client(),
-        base: srv.base.clone(),
-        token,
+        api: Client::new(http_client(), srv.base.clone()).with_token(&token),
         may_die: false,
     });
     let shared = Arc::new(Shared::default());
@@ -69,17 +65,15 @@ async fn mixed_load_keeps_every_answer_and_every_invariant() {
         })
         .count();
     let conn = srv.sqlite();
-    let mut found = fault::storage_problems(&conn);
-    found.extend(fault::ledger_problems(&conn, &ledger));
+    let mut found = load::storage_problems(&conn);
+    found.extend(load::ledger_problems(&conn, &ledger));
     assert!(
         found.is_empty(),
         "seed {seed}: the database disagrees with the answers ({} problems): {:#?}",
         found.len(),
         &found[..found.len().min(20)]
     );
-    let done = |d: &[(Vec<String>, fault::Outcome)]| {
-        d.iter().filter(|(_, o)| *o == fault::Outcome::Done).count()
-    };
+    let done = |d: &[(Vec<String>, Outcome)]| d.iter().filter(|(_, o)| *o == Outcome::Done).count();
     eprintln!(
         "{} sources, {} tasks, {} task batches ({} done, {refused_busy} naming a busy task), \
          {} source batches ({} done), {} services, {} instances",

@@ -1,18 +1,14 @@
 //! `GET /`: the status page of a seeded server, as HTML and (where Chromium is
 //! installed) as a real browser renders it.
 
-mod common;
-
 use std::path::Path;
 use std::process::Command;
 
-const DEMO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/demo.yaml");
+use crate::common::{self, DEMO};
 
 async fn seeded() -> common::TestServer {
     let srv = common::spawn().await;
-    cloudtwin::seed::load_file(&srv.db, Path::new(DEMO))
-        .await
-        .unwrap();
+    srv.load_fixture(Path::new(DEMO)).await;
     // Something for the recent-requests table, including an error.
     srv.client.get(srv.url("/health")).send().await.unwrap();
     srv.client
@@ -55,7 +51,7 @@ async fn the_page_shows_the_counts_and_recent_requests() {
         html.contains(&srv.db_path().display().to_string()),
         "{html}"
     );
-    let version = cloudtwin::db::expected_schema_version();
+    let version = common::expected_schema_version();
     assert!(
         html.contains(&format!(r#"<span id="schema-version">{version}</span>"#)),
         "{html}"

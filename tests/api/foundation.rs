@@ -1,10 +1,8 @@
 //! The service's own plumbing: probes, request ids, JSON errors, migrations, CLI.
 
-mod common;
-
-use std::process::Command;
-
 use serde_json::Value;
+
+use crate::common::{self, cli};
 
 #[tokio::test]
 async fn health_and_ready_answer_json() {
@@ -19,7 +17,7 @@ async fn health_and_ready_answer_json() {
     assert_eq!(body["status"], "ready");
     assert_eq!(
         body["schema_version"].as_i64().unwrap(),
-        cloudtwin::db::expected_schema_version()
+        common::expected_schema_version()
     );
 }
 
@@ -119,29 +117,20 @@ async fn database_uses_wal_and_foreign_keys() {
     assert_eq!(mode, "wal");
 }
 
-fn cloudtwin(args: &[&str], dir: &std::path::Path) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_cloudtwin"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("CLOUDTWIN_DATABASE")
-        .output()
-        .expect("run cloudtwin")
-}
-
 #[test]
 fn cli_migrate_then_check_a_good_file() {
     let dir = tempfile::tempdir().unwrap();
-    let out = cloudtwin(&["migrate", "--database", "x/t.db"], dir.path());
+    let out = cli::run(dir.path(), &["migrate", "--database", "x/t.db"]);
     assert!(out.status.success(), "{out:?}");
     // Global flags work before the subcommand too.
-    let out = cloudtwin(&["--database", "x/t.db", "check"], dir.path());
+    let out = cli::run(dir.path(), &["--database", "x/t.db", "check"]);
     assert!(out.status.success(), "{out:?}");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("integrity ok"), "{stdout}");
     assert!(
         stdout.contains(&format!(
             "schema version {}",
-            cloudtwin::db::expected_schema_version()
+            common::expected_schema_version()
         )),
         "{stdout}"
     );
@@ -150,7 +139,7 @@ fn cli_migrate_then_check_a_good_file() {
 #[test]
 fn cli_check_refuses_a_corrupted_file() {
     let dir = tempfile::tempdir().unwrap();
-    let out = cloudtwin(&["migrate", "--database", "c.db"], dir.path());
+    let out = cli::run(dir.path(), &["migrate", "--database", "c.db"]);
     assert!(out.status.success(), "{out:?}");
     // Overwrite the middle of the file: the header stays, the pages are garbage.
     let path = dir.path().join("c.db");
@@ -160,22 +149,20 @@ fn cli_check_refuses_a_corrupted_file() {
         *b = 0xA5;
     }
     std::fs::write(&path, bytes).unwrap();
-    let out = cloudtwin(&["check", "--database", "c.db"], dir.path());
+    let out = cli::run(dir.path(), &["check", "--database", "c.db"]);
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("c.db"), "names the file: {stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 
-    let out = cloudtwin(&["check", "--database", "missing.db"], dir.path());
+    let out = cli::run(dir.path(), &["check", "--database", "missing.db"]);
     assert!(!out.status.success());
 }
 
 #[test]
 fn bad_config_value_stops_with_one_clear_line() {
     let dir = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_cloudtwin"))
-        .args(["check"])
-        .current_dir(dir.path())
+    let out = cli::command(dir.path(), &["check"])
         .env("CLOUDTWIN_POOL__READERS", "many")
         .output()
         .unwrap();

@@ -1,9 +1,12 @@
 //! Identity end to end: tokens, AK/SK signatures, 401 bodies, the admin CLI.
 
-mod common;
+use std::path::Path;
+use std::process::Stdio;
 
 use reqwest::Method;
 use serde_json::Value;
+
+use crate::common::{self, cli};
 
 async fn assert_gateway_401(res: reqwest::Response, reason: &str) {
     assert_eq!(res.status(), 401);
@@ -22,20 +25,14 @@ async fn assert_gateway_401(res: reqwest::Response, reason: &str) {
 #[tokio::test]
 async fn token_is_issued_in_the_header_and_used() {
     let srv = common::spawn().await;
-    let res = srv
-        .client
-        .post(srv.url("/v3/auth/tokens"))
-        .json(&common::password_body("demo", "demo", "demo-password"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 201);
-    let token = res.headers()["x-subject-token"]
+    let reply = srv.iam().issue("demo", "demo", "demo-password").await;
+    assert_eq!(reply.status, 201);
+    let token = reply.headers["x-subject-token"]
         .to_str()
         .unwrap()
         .to_owned();
     assert!(token.starts_with("MII"));
-    let body: Value = res.json().await.unwrap();
+    let (_, body) = reply.parts();
     assert_eq!(body["token"]["user"]["name"], "demo");
     assert_eq!(body["token"]["project"]["name"], "cn-north-4");
     assert_eq!(body["token"]["project"]["id"], srv.demo.project_id.as_str());
@@ -72,15 +69,8 @@ async fn wrong_password_and_unknown_user_are_refused() {
         ("demo", "nobody", "demo-password"),
         ("nodomain", "demo", "demo-password"),
     ] {
-        let res = srv
-            .client
-            .post(srv.url("/v3/auth/tokens"))
-            .json(&common::password_body(domain, user, password))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 401);
-        let body: Value = res.json().await.unwrap();
+        let (status, body) = srv.iam().issue(domain, user, password).await.parts();
+        assert_eq!(status, 401);
         assert_eq!(body["error"]["code"], 401);
         assert_eq!(
             body["error"]["message"],
@@ -92,7 +82,7 @@ async fn wrong_password_and_unknown_user_are_refused() {
 #[tokio::test]
 async fn token_expires() {
     let srv = common::spawn_with(|s| s.auth.token_ttl_secs = 1).await;
-    let token = common::token_for(&srv, "demo", "demo", "demo-password").await;
+    let token = srv.demo_token().await;
     let ok = srv
         .client
         .get(srv.url("/v3/projects"))
@@ -152,14 +142,18 @@ async fn missing_unknown_and_malformed_credentials_get_the_gateway_401() {
 #[tokio::test]
 async fn signature_is_verified_and_tampering_refused() {
     let srv = common::spawn().await;
-    let res = common::signed(&srv, Method::GET, "/v3/projects?name=cn-north-4", b"")
+    let res = srv
+        .demo_key()
+        .request(Method::GET, "/v3/projects?name=cn-north-4", None)
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
 
     // Signed for one query, sent with another.
-    let req = common::signed(&srv, Method::GET, "/v3/projects?name=cn-north-4", b"")
+    let req = srv
+        .demo_key()
+        .request(Method::GET, "/v3/projects?name=cn-north-4", None)
         .build()
         .unwrap();
     let mut tampered = req.try_clone().unwrap();
@@ -168,21 +162,20 @@ async fn signature_is_verified_and_tampering_refused() {
     assert_gateway_401(res, "verify aksk signature fail").await;
 
     // A wrong secret.
-    let res = common::signed_with(
-        &srv,
-        &srv.demo.access,
-        "not-the-secret",
-        Method::GET,
-        "/v3/projects",
-        b"",
-    )
-    .send()
-    .await
-    .unwrap();
+    let res = srv
+        .api()
+        .with_key(&srv.demo.access, "not-the-secret")
+        .request(Method::GET, "/v3/projects", None)
+        .send()
+        .await
+        .unwrap();
     assert_gateway_401(res, "verify aksk signature fail").await;
 
     // An unknown access key.
-    let res = common::signed_with(&srv, "NOSUCHKEY", "x", Method::GET, "/v3/projects", b"")
+    let res = srv
+        .api()
+        .with_key("NOSUCHKEY", "x")
+        .request(Method::GET, "/v3/projects", None)
         .send()
         .await
         .unwrap();
@@ -192,7 +185,9 @@ async fn signature_is_verified_and_tampering_refused() {
 #[tokio::test]
 async fn stale_sdk_date_is_refused() {
     let srv = common::spawn().await;
-    let mut req = common::signed(&srv, Method::GET, "/v3/projects", b"")
+    let mut req = srv
+        .demo_key()
+        .request(Method::GET, "/v3/projects", None)
         .build()
         .unwrap();
     req.headers_mut()
@@ -232,7 +227,7 @@ async fn malformed_json_is_a_json_400_and_oversized_a_json_413() {
 #[tokio::test]
 async fn a_new_user_sees_only_its_own_domains_projects() {
     let srv = common::spawn().await;
-    let token = common::user_with(&srv, "acme", "alice", &[]).await;
+    let token = srv.user_with("acme", "alice", &[]).await;
     let res = srv
         .client
         .get(srv.url("/v3/projects"))
@@ -247,19 +242,10 @@ async fn a_new_user_sees_only_its_own_domains_projects() {
     assert_ne!(projects[0]["id"], srv.demo.project_id.as_str());
 }
 
-fn cloudtwin(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_cloudtwin"))
-        .args(args)
-        .args(["--database", "t.db"])
-        .current_dir(dir)
-        .output()
-        .unwrap()
-}
-
 #[test]
 fn admin_cli_creates_users_keys_and_grants() {
     let dir = tempfile::tempdir().unwrap();
-    let out = cloudtwin(
+    let out = cli::run(
         dir.path(),
         &[
             "iam",
@@ -270,12 +256,23 @@ fn admin_cli_creates_users_keys_and_grants() {
             "bob",
             "--password",
             "s3cret",
+            "--database",
+            "t.db",
         ],
     );
     assert!(out.status.success(), "{out:?}");
-    let out = cloudtwin(
+    let out = cli::run(
         dir.path(),
-        &["iam", "create-key", "--domain", "qa", "--user", "bob"],
+        &[
+            "iam",
+            "create-key",
+            "--domain",
+            "qa",
+            "--user",
+            "bob",
+            "--database",
+            "t.db",
+        ],
     );
     assert!(out.status.success(), "{out:?}");
     let key: Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -285,7 +282,7 @@ fn admin_cli_creates_users_keys_and_grants() {
             "{field}"
         );
     }
-    let out = cloudtwin(
+    let out = cli::run(
         dir.path(),
         &[
             "iam",
@@ -296,6 +293,8 @@ fn admin_cli_creates_users_keys_and_grants() {
             "bob",
             "--action",
             "sms:server:*",
+            "--database",
+            "t.db",
         ],
     );
     assert!(out.status.success(), "{out:?}");
@@ -310,7 +309,7 @@ fn admin_cli_creates_users_keys_and_grants() {
     assert_eq!(action, "sms:server:*");
     assert!(hash.starts_with("$argon2") && !hash.contains("s3cret"));
 
-    let out = cloudtwin(
+    let out = cli::run(
         dir.path(),
         &[
             "iam",
@@ -321,12 +320,23 @@ fn admin_cli_creates_users_keys_and_grants() {
             "bob",
             "--action",
             "sms:server:*",
+            "--database",
+            "t.db",
         ],
     );
     assert!(out.status.success(), "{out:?}");
-    let out = cloudtwin(
+    let out = cli::run(
         dir.path(),
-        &["iam", "create-key", "--domain", "qa", "--user", "nobody"],
+        &[
+            "iam",
+            "create-key",
+            "--domain",
+            "qa",
+            "--user",
+            "nobody",
+            "--database",
+            "t.db",
+        ],
     );
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("nobody"));
@@ -337,8 +347,9 @@ async fn demo_user_is_created_even_if_its_domain_came_first() {
     let dir = tempfile::tempdir().unwrap();
     let settings = common::test_settings(dir.path());
     let db = settings.database.to_str().unwrap().to_owned();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cloudtwin"))
-        .args([
+    let out = cli::run(
+        dir.path(),
+        &[
             "iam",
             "create-user",
             "--domain",
@@ -347,15 +358,17 @@ async fn demo_user_is_created_even_if_its_domain_came_first() {
             "early",
             "--password",
             "x1",
-        ])
-        .args(["--database", &db])
-        .output()
-        .unwrap();
+            "--database",
+            &db,
+        ],
+    );
     assert!(out.status.success(), "{out:?}");
     let srv = common::spawn_on(dir, settings).await;
     // The printed demo credentials work.
-    common::token_for(&srv, "demo", "demo", "demo-password").await;
-    let res = common::signed(&srv, Method::GET, "/v3/projects", b"")
+    srv.demo_token().await;
+    let res = srv
+        .demo_key()
+        .request(Method::GET, "/v3/projects", None)
         .send()
         .await
         .unwrap();
@@ -368,15 +381,13 @@ async fn secrets_never_reach_the_logs() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("t.db");
     let db = db.to_str().unwrap();
-    let cli = |args: &[&str]| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_cloudtwin"))
-            .args(args)
-            .args(["--database", db])
-            .output()
-            .unwrap()
+    let run = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend(["--database", db]);
+        cli::run(dir.path(), &all)
     };
     let password = "Very-Secret-Password-42";
-    let out = cli(&[
+    let out = run(&[
         "iam",
         "create-user",
         "--domain",
@@ -387,83 +398,53 @@ async fn secrets_never_reach_the_logs() {
         password,
     ]);
     assert!(out.status.success());
-    cli(&[
+    run(&[
         "iam", "grant", "--domain", "qa", "--user", "bob", "--action", "*",
     ]);
     let key: Value = serde_json::from_slice(
-        &cli(&["iam", "create-key", "--domain", "qa", "--user", "bob"]).stdout,
+        &run(&["iam", "create-key", "--domain", "qa", "--user", "bob"]).stdout,
     )
     .unwrap();
     let secret = key["secret"].as_str().unwrap().to_owned();
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
     let log = std::fs::File::create(dir.path().join("server.log")).unwrap();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_cloudtwin"))
-        .args([
-            "serve",
-            "--database",
-            db,
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-        ])
-        .env("CLOUDTWIN_LOG__LEVEL", "debug")
-        .stdout(std::process::Stdio::null())
-        .stderr(log)
-        .spawn()
-        .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
-    let client = reqwest::Client::new();
-    let mut token = None;
-    for _ in 0..100 {
-        if let Ok(res) = client
-            .post(format!("{base}/v3/auth/tokens"))
-            .json(&common::password_body("qa", "bob", password))
-            .send()
-            .await
-        {
-            token = Some(
-                res.headers()["x-subject-token"]
-                    .to_str()
-                    .unwrap()
-                    .to_owned(),
-            );
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    let token = token.expect("server answered");
-    let res = client
-        .get(format!("{base}/v3/tasks"))
-        .header("X-Auth-Token", &token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
+    let http = reqwest::Client::new();
+    let server = cli::start_with(Path::new(db), &http, |cmd| {
+        cmd.env("CLOUDTWIN_LOG__LEVEL", "debug")
+            .stdout(Stdio::null())
+            .stderr(log.try_clone().expect("log file"));
+    })
+    .await;
+    let mut child = server.child;
+    let api = common::Client::new(http, server.base);
+    let iam = common::Iam::new(api.clone());
+    let reply = iam.issue("qa", "bob", password).await;
+    let token = reply.headers["x-subject-token"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let reply = api
+        .with_token(&token)
+        .send(Method::GET, "/v3/tasks", &[], None)
+        .await;
+    assert_eq!(reply.status, 200);
     // A wrong password and a forged signature are logged as refusals, not echoed.
-    client
-        .post(format!("{base}/v3/auth/tokens"))
-        .json(&common::password_body("qa", "bob", "Wrong-Secret-99"))
-        .send()
-        .await
-        .unwrap();
-    client
-        .get(format!("{base}/v3/tasks"))
-        .header(
-            "Authorization",
-            format!(
-                "SDK-HMAC-SHA256 Access={}, SignedHeaders=host;x-sdk-date, Signature={}",
-                key["access"].as_str().unwrap(),
-                "ab".repeat(32)
-            ),
-        )
-        .header("X-Sdk-Date", "20261125T000000Z")
-        .send()
-        .await
-        .unwrap();
+    iam.issue("qa", "bob", "Wrong-Secret-99").await;
+    let forged = format!(
+        "SDK-HMAC-SHA256 Access={}, SignedHeaders=host;x-sdk-date, Signature={}",
+        key["access"].as_str().unwrap(),
+        "ab".repeat(32)
+    );
+    api.send(
+        Method::GET,
+        "/v3/tasks",
+        &[
+            ("Authorization", forged.as_str()),
+            ("X-Sdk-Date", "20261125T000000Z"),
+        ],
+        None,
+    )
+    .await;
     let _ = child.kill();
     let _ = child.wait();
     let logs = std::fs::read_to_string(dir.path().join("server.log")).unwrap();

@@ -1,13 +1,14 @@
 //! The OpenAPI document describes routes that exist, and `/docs` lists them.
 
-mod common;
-
 use serde_json::Value;
+
+use crate::common;
 
 #[tokio::test]
 async fn every_documented_operation_is_routed() {
     let srv = common::spawn().await;
-    let token = common::token_for(&srv, "demo", "demo", "demo-password").await;
+    let token = srv.demo_token().await;
+    let api = srv.api().with_token(&token);
     let doc: Value = srv
         .client
         .get(srv.url("/openapi.json"))
@@ -38,16 +39,15 @@ async fn every_documented_operation_is_routed() {
             if item.get(method).is_none() {
                 continue;
             }
-            let res = srv
-                .client
-                .request(method.to_uppercase().parse().unwrap(), srv.url(&concrete))
-                .header("X-Auth-Token", &token)
-                .json(&serde_json::json!({}))
-                .send()
-                .await
-                .unwrap();
-            let status = res.status().as_u16();
-            let body: Value = res.json().await.unwrap_or(Value::Null);
+            let reply = api
+                .send(
+                    method.to_uppercase().parse().unwrap(),
+                    &concrete,
+                    &[],
+                    Some(&serde_json::json!({})),
+                )
+                .await;
+            let (status, body) = (reply.status, reply.json);
             let unknown_route = status == 405
                 || body["error_code"] == "APIGW.0101"
                 || body["errorCode"] == "404001"

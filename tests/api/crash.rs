@@ -2,25 +2,23 @@
 //! restarted on the same file: every answered write must still be there, no refused
 //! batch may have half-happened, and the file must stay consistent.
 
-mod fault;
-
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use fault::{Shared, Target, demo_token, start};
 use rand::Rng;
+use reqwest::Method;
+
+use crate::common::load::{self, Shared, Target};
+use crate::common::{Client, Iam, SmsClient, cli, http_client};
 
 const CLIENTS: u64 = 8;
 
 /// Opens the file as the next start would find it and checks it against the ledger.
 fn check(db: &Path, shared: &Shared, when: &str) {
     let conn = rusqlite::Connection::open(db).expect("open the database after the kill");
-    let mut found = fault::storage_problems(&conn);
-    found.extend(fault::ledger_problems(
-        &conn,
-        &shared.ledger.lock().unwrap(),
-    ));
+    let mut found = load::storage_problems(&conn);
+    found.extend(load::ledger_problems(&conn, &shared.ledger.lock().unwrap()));
     assert!(
         found.is_empty(),
         "{when}: the database disagrees with the answers ({} problems): {:#?}",
@@ -33,23 +31,22 @@ fn check(db: &Path, shared: &Shared, when: &str) {
 async fn kill_9_under_load_loses_no_answered_write() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("cloudtwin.db");
-    let http = fault::client();
+    let http = http_client();
     let mut rng = rand::thread_rng();
     let kills = rng.gen_range(3..=5);
     let shared = Arc::new(Shared::default());
     let mut token = None;
 
     for round in 0..kills {
-        let mut server = start(&db, &http).await;
+        let mut server = cli::start(&db, &http).await;
+        let api = Client::new(http.clone(), server.base.clone());
         // Tokens live in the database, so the first one serves every restart.
         let token = match &token {
             Some(t) => t,
-            None => token.insert(demo_token(&http, &server.base).await),
+            None => token.insert(Iam::new(api.clone()).demo_token().await),
         };
         let target = Arc::new(Target {
-            client: fault::client(),
-            base: server.base.clone(),
-            token: token.clone(),
+            api: Client::new(http_client(), server.base.clone()).with_token(token),
             may_die: true,
         });
         if round == 0 {
@@ -85,8 +82,9 @@ async fn kill_9_under_load_loses_no_answered_write() {
     }
 
     // The last restart serves what the clients were told it holds.
-    let mut server = start(&db, &http).await;
+    let mut server = cli::start(&db, &http).await;
     let token = token.expect("token");
+    let sms = SmsClient::new(Client::new(http.clone(), server.base.clone()).with_token(&token));
     let stored_tasks: Vec<String> = {
         let conn = rusqlite::Connection::open(&db).expect("open");
         let mut stmt = conn
@@ -98,30 +96,16 @@ async fn kill_9_under_load_loses_no_answered_write() {
             .expect("rows")
     };
     for task in &stored_tasks {
-        let res = http
-            .get(format!("{}/v3/tasks/{task}", server.base))
-            .header("X-Auth-Token", &token)
-            .send()
-            .await
-            .expect("show task");
-        assert_eq!(
-            res.status(),
-            200,
-            "task {task} is served after the restarts"
-        );
+        let (status, _) = sms
+            .call(Method::GET, &format!("/v3/tasks/{task}"), None)
+            .await;
+        assert_eq!(status, 200, "task {task} is served after the restarts");
     }
     let blocked = shared.ledger.lock().unwrap().blocked.clone();
     for (_, task) in &blocked {
-        let res = http
-            .post(format!("{}/v3/tasks/delete", server.base))
-            .header("X-Auth-Token", &token)
-            .json(&serde_json::json!({ "ids": [task] }))
-            .send()
-            .await
-            .expect("delete request");
+        let (status, _) = sms.delete_tasks(&[task.as_str()]).await;
         assert_eq!(
-            res.status(),
-            400,
+            status, 400,
             "a replicating source's task is still refused after the restarts"
         );
     }

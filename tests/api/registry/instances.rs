@@ -1,0 +1,277 @@
+//! Instances: register, get, status, properties, heartbeats single and batched,
+//! deregister, and leases that expire.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use super::{assert_error, count, ids, instance_body, server};
+
+#[tokio::test]
+async fn instance_lifecycle() {
+    let (_srv, reg) = server().await;
+    let sid = reg.create_service("inst", "svc", "0.0.2").await;
+    let iid = reg.register(&sid, instance_body(9984)).await;
+    assert_eq!(iid.len(), 32);
+
+    // Registering an existing id only renews it.
+    let mut again = instance_body(1);
+    again["instance"]["instanceId"] = json!(iid);
+    assert_eq!(reg.register(&sid, again).await, iid);
+    let second = reg.register(&sid, instance_body(9985)).await;
+    assert_ne!(second, iid);
+
+    let reply = reg
+        .post(
+            &format!("/microservices/{sid}/instances"),
+            json!({"instancse": {}}),
+        )
+        .await;
+    assert_error(&reply, 400, "400001");
+    let reply = reg
+        .post("/microservices/nope/instances", instance_body(1))
+        .await;
+    assert_error(&reply, 400, "400012");
+
+    let reply = reg.get(&format!("/microservices/{sid}/instances")).await;
+    let mut listed = ids(&reply.json["instances"], "instanceId");
+    listed.sort();
+    let mut expected = vec![iid.clone(), second.clone()];
+    expected.sort();
+    assert_eq!(listed, expected);
+    assert_error(&reg.get("/microservices/XX/instances").await, 400, "400012");
+
+    let path = format!("/microservices/{sid}/instances/{iid}");
+    let reply = reg.get(&path).await;
+    assert_eq!(reply.json["instance"]["instanceId"], iid.as_str());
+    assert_eq!(
+        reply.json["instance"]["endpoints"],
+        json!(["rest://127.0.0.1:9984"])
+    );
+    assert_eq!(
+        reply.json["instance"]["healthCheck"],
+        json!({"mode": "push", "interval": 30, "times": 2})
+    );
+    assert_error(
+        &reg.get(&format!("/microservices/{sid}/instances/XX")).await,
+        400,
+        "400017",
+    );
+
+    // Status.
+    assert_eq!(
+        reg.put(&format!("{path}/status?value=DOWN"), None)
+            .await
+            .status,
+        200
+    );
+    assert_eq!(reg.get(&path).await.json["instance"]["status"], "DOWN");
+    assert_error(
+        &reg.put(&format!("{path}/status?value=INVALID"), None).await,
+        400,
+        "400001",
+    );
+    assert_error(
+        &reg.put(&format!("{path}/status"), None).await,
+        400,
+        "400001",
+    );
+    assert_eq!(reg.get(&path).await.json["instance"]["status"], "DOWN");
+
+    // Properties are replaced.
+    let props = json!({"_TAGS": "A,B", "attr1": "NewValue", "nodeIP": "two"});
+    assert_eq!(
+        reg.put(
+            &format!("{path}/properties"),
+            Some(json!({"properties": props}))
+        )
+        .await
+        .status,
+        200
+    );
+    assert_eq!(reg.get(&path).await.json["instance"]["properties"], props);
+    assert_error(
+        &reg.put(
+            &format!("/microservices/{sid}/instances/WRONGINSTANCEID/properties"),
+            Some(json!({"properties": {}})),
+        )
+        .await,
+        400,
+        "400017",
+    );
+
+    // Heartbeats and their id checks.
+    assert_eq!(
+        reg.put(&format!("{path}/heartbeat"), None).await.status,
+        200
+    );
+    assert_error(
+        &reg.put(
+            &format!("/microservices/{sid}/instances/XXX/heartbeat"),
+            None,
+        )
+        .await,
+        400,
+        "400017",
+    );
+    assert_error(
+        &reg.put(
+            &format!("/microservices/not-exist-id/instances/{iid}/heartbeat"),
+            None,
+        )
+        .await,
+        400,
+        "400017",
+    );
+    let long = "x".repeat(65);
+    assert_error(
+        &reg.put(
+            &format!("/microservices/{long}/instances/{iid}/heartbeat"),
+            None,
+        )
+        .await,
+        400,
+        "400001",
+    );
+    assert_error(
+        &reg.put(
+            &format!("/microservices/{sid}/instances/{long}/heartbeat"),
+            None,
+        )
+        .await,
+        400,
+        "400001",
+    );
+    assert_error(
+        &reg.put(
+            &format!("/microservices/{sid}/instances/%40/heartbeat"),
+            None,
+        )
+        .await,
+        400,
+        "400001",
+    );
+
+    // Deregister.
+    assert_eq!(reg.delete(&path).await.status, 200);
+    assert_error(&reg.delete(&path).await, 400, "400017");
+    assert_error(&reg.get(&path).await, 400, "400017");
+    assert_error(
+        &reg.delete(&format!("/microservices/{sid}/instances/%40"))
+            .await,
+        400,
+        "400001",
+    );
+}
+
+#[tokio::test]
+async fn batch_heartbeat_reports_each_instance() {
+    let (_srv, reg) = server().await;
+    let sid = reg.create_service("hb", "svc", "1.0.0").await;
+    let iid = reg.register(&sid, instance_body(1)).await;
+    for body in [json!({}), json!({"instances": []})] {
+        assert_error(&reg.put("/heartbeats", Some(body)).await, 400, "400001");
+    }
+    let reply = reg
+        .put(
+            "/heartbeats",
+            Some(json!({"instances": [
+                {"serviceId": sid, "instanceId": iid},
+                {"serviceId": sid, "instanceId": "notexisted"},
+                {"serviceId": sid, "instanceId": iid},
+                {"serviceId": sid, "instanceId": "@"}
+            ]})),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let items = reply.json["instances"].as_array().unwrap();
+    assert_eq!(items.len(), 3, "duplicates count once: {}", reply.text);
+    assert!(items[0].get("errMessage").is_none());
+    assert_eq!(
+        items[1]["errMessage"],
+        "Instance does not exist(Instance does not exist.)"
+    );
+    assert!(
+        items[2]["errMessage"]
+            .as_str()
+            .unwrap()
+            .starts_with("Invalid parameter(s)")
+    );
+}
+
+#[tokio::test]
+async fn leases_expire_from_discovery_then_from_the_table() {
+    let (srv, reg) = server().await;
+    let sid = reg.create_service("lease", "short", "1.0.0").await;
+    let short = reg
+        .register(
+            &sid,
+            json!({"instance": {"hostName": "h", "endpoints": ["rest://a:1"],
+               "healthCheck": {"mode": "push", "interval": 1, "times": 0}}}),
+        )
+        .await;
+    let long = reg.register(&sid, instance_body(2)).await;
+    let reply = reg.find("appId=lease&serviceName=short", None).await;
+    assert_eq!(ids(&reply.json["instances"], "instanceId").len(), 2);
+
+    // Heartbeats keep it alive past its first lease.
+    for _ in 0..4 {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let reply = reg
+            .put(
+                &format!("/microservices/{sid}/instances/{short}/heartbeat"),
+                None,
+            )
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.text);
+    }
+    assert_eq!(count(&srv, "SELECT COUNT(*) FROM instances"), 2);
+
+    // Then silence: gone from discovery within about a lease.
+    let deadline = tokio::time::Instant::now() + Duration::from_millis(2500);
+    loop {
+        let reply = reg.find("appId=lease&serviceName=short", None).await;
+        let listed = ids(&reply.json["instances"], "instanceId");
+        if listed == [long.clone()] {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "still listed: {listed:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_error(
+        &reg.get(&format!("/microservices/{sid}/instances/{short}"))
+            .await,
+        400,
+        "400017",
+    );
+    assert_error(
+        &reg.put(
+            &format!("/microservices/{sid}/instances/{short}/heartbeat"),
+            None,
+        )
+        .await,
+        400,
+        "400017",
+    );
+
+    // And the reaper (every 100 ms here) removes the row.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
+    while count(&srv, "SELECT COUNT(*) FROM instances") != 1 {
+        assert!(tokio::time::Instant::now() < deadline, "reaper did not run");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // An expired instance does not block a plain delete once the long one is gone.
+    assert_eq!(
+        reg.delete(&format!("/microservices/{sid}/instances/{long}"))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        reg.delete(&format!("/microservices/{sid}")).await.status,
+        200
+    );
+}
