@@ -12,7 +12,7 @@ pub async fn record_dependency(
     environment: &str,
     app_id: &str,
     service_name: &str,
-) -> Result<()> {
+) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT OR IGNORE INTO dependencies (consumer_id, provider_env, provider_app, provider_name) \
          SELECT service_id, ?, ?, ? FROM microservices WHERE service_id = ?",

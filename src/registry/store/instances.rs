@@ -29,14 +29,37 @@ pub struct InstanceRecord {
     pub modified_at: i64,
 }
 
-pub(super) async fn insert_instance(
+/// Inserts a new instance under its requested or a generated id; an id given twice in
+/// one registration is the client's error.
+pub(super) async fn add_instance(
     conn: &mut SqliteConnection,
     service_id: &ServiceId,
     version: &str,
     instance: &NewInstance,
 ) -> Result<InstanceId> {
     let id = instance.id();
-    let now = now_ms();
+    insert_instance(conn, service_id, &id, version, instance, now_ms())
+        .await
+        .map_err(|e| match &e {
+            sqlx::Error::Database(db) if db.is_unique_violation() => {
+                RegistryError::InvalidParams(format!("instanceId {} is given twice", id.as_str()))
+            }
+            _ => e.into(),
+        })?;
+    Ok(id)
+}
+
+/// The one INSERT of an instance, its lease starting at `now_ms`: used by registration
+/// and by seeding, which pins the id.
+pub async fn insert_instance(
+    conn: &mut SqliteConnection,
+    service_id: &ServiceId,
+    id: &InstanceId,
+    version: &str,
+    instance: &NewInstance,
+    now_ms: i64,
+) -> sqlx::Result<()> {
+    let json = |v: serde_json::Result<String>| v.map_err(|e| sqlx::Error::Encode(Box::new(e)));
     sqlx::query(
         "INSERT INTO instances (service_id, instance_id, host_name, endpoints, status, \
          properties, health_mode, health_interval, health_times, health_port, health_url, \
@@ -46,28 +69,28 @@ pub(super) async fn insert_instance(
     .bind(service_id.as_str())
     .bind(id.as_str())
     .bind(&instance.host_name)
-    .bind(to_json(&instance.endpoints)?)
+    .bind(json(serde_json::to_string(&instance.endpoints))?)
     .bind(instance.status.as_str())
-    .bind(to_json(&instance.properties)?)
+    .bind(json(serde_json::to_string(&instance.properties))?)
     .bind(instance.health.mode.as_str())
     .bind(instance.health.interval)
     .bind(instance.health.times)
     .bind(instance.health.port)
     .bind(&instance.health.url)
-    .bind(instance.data_center.as_ref().map(to_json).transpose()?)
+    .bind(
+        instance
+            .data_center
+            .as_ref()
+            .map(|d| json(serde_json::to_string(d)))
+            .transpose()?,
+    )
     .bind(version)
-    .bind(now / 1000)
-    .bind(now / 1000)
-    .bind(now)
+    .bind(now_ms / 1000)
+    .bind(now_ms / 1000)
+    .bind(now_ms)
     .execute(&mut *conn)
-    .await
-    .map_err(|e| match &e {
-        sqlx::Error::Database(db) if db.is_unique_violation() => {
-            RegistryError::InvalidParams(format!("instanceId {} is given twice", id.as_str()))
-        }
-        _ => e.into(),
-    })?;
-    Ok(id)
+    .await?;
+    Ok(())
 }
 
 /// Renews a live instance's lease; false when there is no live instance to renew.
@@ -119,7 +142,7 @@ pub async fn register_instance(
             .execute(&mut *conn)
             .await?;
     }
-    insert_instance(conn, service_id, &service.version, instance).await
+    add_instance(conn, service_id, &service.version, instance).await
 }
 
 pub(super) async fn live_instances_of(

@@ -12,11 +12,11 @@ pub struct SchemaRecord {
     pub schema: String,
 }
 
-pub(super) async fn upsert_schema(
+pub async fn upsert_schema(
     conn: &mut SqliteConnection,
     service_id: &str,
     schema: &Schema,
-) -> Result<()> {
+) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO service_schemas (service_id, schema_id, summary, schema) VALUES (?, ?, ?, ?) \
          ON CONFLICT (service_id, schema_id) DO UPDATE SET summary = excluded.summary, \

@@ -118,7 +118,25 @@ pub async fn create_service(
     if taken {
         return Err(conflict());
     }
-    let now = now_secs();
+    insert_service(conn, tenant, &id, &service, &service.schemas, now_secs()).await?;
+    upsert_tags(conn, &id, &tags).await?;
+    for instance in &instances {
+        add_instance(conn, &id, service.key.version.as_str(), instance).await?;
+    }
+    Ok(id)
+}
+
+/// The one INSERT of a microservice: used by `create_service` and by seeding, which
+/// pins the id and declares the schema ids it loads.
+pub async fn insert_service(
+    conn: &mut SqliteConnection,
+    tenant: &Tenant,
+    id: &ServiceId,
+    service: &NewService,
+    schema_ids: &[String],
+    now_secs: i64,
+) -> sqlx::Result<()> {
+    let json = |v: serde_json::Result<String>| v.map_err(|e| sqlx::Error::Encode(Box::new(e)));
     sqlx::query(
         "INSERT INTO microservices (service_id, domain, project, environment, app_id, \
          service_name, version, alias, description, level, status, register_by, schemas, \
@@ -137,19 +155,21 @@ pub async fn create_service(
     .bind(service.level.as_str())
     .bind(service.status)
     .bind(&service.register_by)
-    .bind(to_json(&service.schemas)?)
-    .bind(to_json(&service.paths)?)
-    .bind(to_json(&service.properties)?)
-    .bind(service.framework.as_ref().map(to_json).transpose()?)
-    .bind(now)
-    .bind(now)
+    .bind(json(serde_json::to_string(schema_ids))?)
+    .bind(json(serde_json::to_string(&service.paths))?)
+    .bind(json(serde_json::to_string(&service.properties))?)
+    .bind(
+        service
+            .framework
+            .as_ref()
+            .map(|f| json(serde_json::to_string(f)))
+            .transpose()?,
+    )
+    .bind(now_secs)
+    .bind(now_secs)
     .execute(&mut *conn)
     .await?;
-    upsert_tags(conn, &id, &tags).await?;
-    for instance in &instances {
-        insert_instance(conn, &id, service.key.version.as_str(), instance).await?;
-    }
-    Ok(id)
+    Ok(())
 }
 
 pub async fn get_service(

@@ -7,11 +7,11 @@ use sqlx::SqliteConnection;
 use super::super::domain::*;
 use super::*;
 
-pub(super) async fn upsert_tags(
+pub async fn upsert_tags(
     conn: &mut SqliteConnection,
     service_id: &ServiceId,
     tags: &BTreeMap<String, String>,
-) -> Result<()> {
+) -> sqlx::Result<()> {
     for (key, value) in tags {
         sqlx::query(
             "INSERT INTO service_tags (service_id, key, value) VALUES (?, ?, ?) \

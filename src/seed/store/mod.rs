@@ -47,10 +47,6 @@ pub fn at(ctx: &str) -> impl Fn(sqlx::Error) -> FixtureError + '_ {
     }
 }
 
-fn to_json(value: &impl serde::Serialize, ctx: &str) -> Result<String, FixtureError> {
-    serde_json::to_string(value).map_err(|e| FixtureError::Invalid(format!("{ctx}: {e}")))
-}
-
 /// True when nothing but (at most) the demo domain is in the database.
 pub async fn holds_only_demo(conn: &mut SqliteConnection, demo_domain: &str) -> sqlx::Result<bool> {
     sqlx::query_scalar(

@@ -9,99 +9,37 @@ use super::*;
 
 use crate::db::now_ms;
 use crate::registry::domain::Tenant;
-/// A microservice with its schemas, tags, instances and dependency rules.
+use crate::registry::store;
+/// A microservice with its schemas, tags, instances and dependency rules, written
+/// through the registry store with its pinned ids.
 pub async fn insert_service(
     conn: &mut SqliteConnection,
     tenant: &Tenant,
     p: &PlanService,
 ) -> Result<(), FixtureError> {
-    let s = &p.service;
     let now = now_ms();
-    let schema_ids: Vec<&str> = p.schemas.iter().map(|x| x.id.as_str()).collect();
-    sqlx::query(
-        "INSERT INTO microservices (service_id, domain, project, environment, app_id, \
-         service_name, version, alias, description, level, status, register_by, schemas, \
-         paths, properties, framework, created_at, modified_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '[]', ?, NULL, ?, ?)",
-    )
-    .bind(p.id.as_str())
-    .bind(&tenant.domain)
-    .bind(&tenant.project)
-    .bind(s.key.environment.as_str())
-    .bind(&s.key.app_id)
-    .bind(&s.key.service_name)
-    .bind(s.key.version.as_str())
-    .bind(&s.alias)
-    .bind(&s.description)
-    .bind(s.level.as_str())
-    .bind(s.status)
-    .bind(&s.register_by)
-    .bind(to_json(&schema_ids, &p.ctx)?)
-    .bind(to_json(&s.properties, &p.ctx)?)
-    .bind(now / 1000)
-    .bind(now / 1000)
-    .execute(&mut *conn)
-    .await
-    .map_err(at(&p.ctx))?;
-    for schema in &p.schemas {
-        sqlx::query(
-            "INSERT INTO service_schemas (service_id, schema_id, summary, schema) VALUES (?, ?, ?, ?)",
-        )
-        .bind(p.id.as_str())
-        .bind(schema.id.as_str())
-        .bind(&schema.summary)
-        .bind(&schema.schema)
-        .execute(&mut *conn)
+    let schema_ids: Vec<String> = p.schemas.iter().map(|x| x.id.as_str().to_owned()).collect();
+    store::insert_service(conn, tenant, &p.id, &p.service, &schema_ids, now / 1000)
         .await
         .map_err(at(&p.ctx))?;
-    }
-    for (key, value) in &p.tags {
-        sqlx::query("INSERT INTO service_tags (service_id, key, value) VALUES (?, ?, ?)")
-            .bind(p.id.as_str())
-            .bind(key)
-            .bind(value)
-            .execute(&mut *conn)
+    for schema in &p.schemas {
+        store::upsert_schema(conn, p.id.as_str(), schema)
             .await
             .map_err(at(&p.ctx))?;
     }
-    for (ctx, id, i) in &p.instances {
-        sqlx::query(
-            "INSERT INTO instances (service_id, instance_id, host_name, endpoints, status, \
-             properties, health_mode, health_interval, health_times, health_port, health_url, \
-             data_center, version, created_at, modified_at, last_heartbeat_ms) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?)",
-        )
-        .bind(p.id.as_str())
-        .bind(id.as_str())
-        .bind(&i.host_name)
-        .bind(to_json(&i.endpoints, ctx)?)
-        .bind(i.status.as_str())
-        .bind(to_json(&i.properties, ctx)?)
-        .bind(i.health.mode.as_str())
-        .bind(i.health.interval)
-        .bind(i.health.times)
-        .bind(i.health.port)
-        .bind(&i.health.url)
-        .bind(s.key.version.as_str())
-        .bind(now / 1000)
-        .bind(now / 1000)
-        .bind(now)
-        .execute(&mut *conn)
-        .await
-        .map_err(at(ctx))?;
-    }
-    for (env, app, name) in &p.depends_on {
-        sqlx::query(
-            "INSERT OR IGNORE INTO dependencies (consumer_id, provider_env, provider_app, \
-             provider_name) VALUES (?, ?, ?, ?)",
-        )
-        .bind(p.id.as_str())
-        .bind(env)
-        .bind(app)
-        .bind(name)
-        .execute(&mut *conn)
+    store::upsert_tags(conn, &p.id, &p.tags)
         .await
         .map_err(at(&p.ctx))?;
+    let version = p.service.key.version.as_str();
+    for (ctx, id, instance) in &p.instances {
+        store::insert_instance(conn, &p.id, id, version, instance, now)
+            .await
+            .map_err(at(ctx))?;
+    }
+    for (env, app, name) in &p.depends_on {
+        store::record_dependency(conn, p.id.as_str(), env, app, name)
+            .await
+            .map_err(at(&p.ctx))?;
     }
     Ok(())
 }

@@ -125,26 +125,14 @@ pub async fn register_source(
     project: &str,
     s: &NewSource,
 ) -> Result<String, SmsError> {
-    let details = serde_json::Value::Object(s.details.clone()).to_string();
     let now = now_ms();
-    let id: String = sqlx::query_scalar(
-        "INSERT INTO source_servers (id, project_id, name, ip, ipv6, hostname, os_type, os_version,
-                                     state, connected, migration_cycle, cpu_quantity, memory,
-                                     agent_version, enterprise_project_id, details, add_date,
-                                     last_visit_time)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?16)
-         ON CONFLICT (project_id, ip, name) DO UPDATE SET
-             ipv6 = excluded.ipv6, hostname = excluded.hostname, os_type = excluded.os_type,
-             os_version = excluded.os_version, state = excluded.state, connected = 1,
-             migration_cycle = excluded.migration_cycle, cpu_quantity = excluded.cpu_quantity,
-             memory = excluded.memory, agent_version = excluded.agent_version,
-             details = excluded.details, last_visit_time = excluded.last_visit_time
+    let known: Option<String> = sqlx::query_scalar(
+        "UPDATE source_servers SET ipv6 = ?1, hostname = ?2, os_type = ?3, os_version = ?4,
+                state = ?5, connected = 1, migration_cycle = ?6, cpu_quantity = ?7,
+                memory = ?8, agent_version = ?9, details = ?10, last_visit_time = ?11
+          WHERE project_id = ?12 AND ip = ?13 AND name = ?14
          RETURNING id",
     )
-    .bind(new_id())
-    .bind(project)
-    .bind(&s.name)
-    .bind(&s.ip)
     .bind(&s.ipv6)
     .bind(&s.hostname)
     .bind(s.os_type.map(|o| o.as_str()))
@@ -154,12 +142,64 @@ pub async fn register_source(
     .bind(s.cpu_quantity)
     .bind(s.memory)
     .bind(&s.agent_version)
-    .bind(&s.enterprise_project_id)
-    .bind(details)
+    .bind(details_json(s))
     .bind(now)
-    .fetch_one(conn)
+    .bind(project)
+    .bind(&s.ip)
+    .bind(&s.name)
+    .fetch_optional(&mut *conn)
     .await?;
+    if let Some(id) = known {
+        return Ok(id);
+    }
+    let id = new_id();
+    insert_source(conn, project, &id, s, true, "", now).await?;
     Ok(id)
+}
+
+fn details_json(s: &NewSource) -> String {
+    serde_json::Value::Object(s.details.clone()).to_string()
+}
+
+/// The one INSERT of a source server: used by `register_source` and by seeding, which
+/// pins the id, the connected flag and the migration project.
+pub async fn insert_source(
+    conn: &mut SqliteConnection,
+    project: &str,
+    id: &str,
+    s: &NewSource,
+    connected: bool,
+    migproject: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO source_servers (id, project_id, name, ip, ipv6, hostname, os_type, os_version,
+                                     state, connected, migration_cycle, cpu_quantity, memory,
+                                     agent_version, migproject, enterprise_project_id, details,
+                                     add_date, last_visit_time)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18)",
+    )
+    .bind(id)
+    .bind(project)
+    .bind(&s.name)
+    .bind(&s.ip)
+    .bind(&s.ipv6)
+    .bind(&s.hostname)
+    .bind(s.os_type.map(|o| o.as_str()))
+    .bind(&s.os_version)
+    .bind(s.state.as_str())
+    .bind(connected)
+    .bind(&s.migration_cycle)
+    .bind(s.cpu_quantity)
+    .bind(s.memory)
+    .bind(&s.agent_version)
+    .bind(migproject)
+    .bind(&s.enterprise_project_id)
+    .bind(details_json(s))
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// Returns whether the source server exists in the project.

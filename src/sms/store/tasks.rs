@@ -162,19 +162,34 @@ pub async fn create_task(
         Some((None,)) => {}
     }
     let id = new_id();
+    insert_task(conn, project, &id, t, TaskState::Ready, now_ms()).await?;
+    Ok(id)
+}
+
+/// The one INSERT of a task, and its source's `current_task_id`: used by `create_task`
+/// and by seeding, which pins the id, the state and the creation time.
+pub async fn insert_task(
+    conn: &mut SqliteConnection,
+    project: &str,
+    id: &str,
+    t: &NewTask,
+    state: TaskState,
+    create_date: i64,
+) -> sqlx::Result<()> {
     sqlx::query(
-        "INSERT INTO tasks (id, project_id, source_server_id, name, type, os_type, priority,
+        "INSERT INTO tasks (id, project_id, source_server_id, name, type, os_type, state, priority,
                             migration_ip, region_id, region_name, target_project_id,
                             target_project_name, enterprise_project_id, start_target_server,
                             syncing, speed_limit, target_server, create_date)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
-    .bind(&id)
+    .bind(id)
     .bind(project)
     .bind(&t.source_server_id)
     .bind(&t.name)
     .bind(t.kind.as_str())
     .bind(t.os_type.as_str())
+    .bind(state.as_str())
     .bind(t.priority)
     .bind(&t.migration_ip)
     .bind(&t.region_id)
@@ -186,15 +201,15 @@ pub async fn create_task(
     .bind(t.syncing)
     .bind(t.speed_limit)
     .bind(t.target_server.to_string())
-    .bind(now_ms())
+    .bind(create_date)
     .execute(&mut *conn)
     .await?;
     sqlx::query("UPDATE source_servers SET current_task_id = ? WHERE id = ?")
-        .bind(&id)
+        .bind(id)
         .bind(&t.source_server_id)
         .execute(conn)
         .await?;
-    Ok(id)
+    Ok(())
 }
 
 /// Returns whether the task exists in the project.
