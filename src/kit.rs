@@ -46,6 +46,25 @@ macro_rules! string_enum {
 
 pub(crate) use string_enum;
 
+/// How every API area takes a database error: `Unavailable` (503: the file is locked,
+/// read-only or full, and the request may succeed later) or `Internal` (500). The area's
+/// error enum must have both variants, holding the detail for the log.
+macro_rules! from_sqlx_error {
+    ($error:ident) => {
+        impl From<sqlx::Error> for $error {
+            fn from(e: sqlx::Error) -> Self {
+                if $crate::db::is_unavailable(&e) {
+                    $error::Unavailable(e.to_string())
+                } else {
+                    $error::Internal(e.to_string())
+                }
+            }
+        }
+    };
+}
+
+pub(crate) use from_sqlx_error;
+
 /// What every operation answers: its JSON on success, or a refusal in the JSON error
 /// format of the API it belongs to (`responses(Replies)` on each handler).
 pub struct Replies;

@@ -93,15 +93,7 @@ pub enum IamError {
     Internal(String),
 }
 
-impl From<sqlx::Error> for IamError {
-    fn from(e: sqlx::Error) -> Self {
-        if crate::db::is_unavailable(&e) {
-            IamError::Unavailable(e.to_string())
-        } else {
-            IamError::Internal(e.to_string())
-        }
-    }
-}
+crate::kit::from_sqlx_error!(IamError);
 
 impl From<Rejection> for IamError {
     fn from(r: Rejection) -> Self {

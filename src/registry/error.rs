@@ -66,15 +66,7 @@ impl From<Rejection> for RegistryError {
     }
 }
 
-impl From<sqlx::Error> for RegistryError {
-    fn from(e: sqlx::Error) -> Self {
-        if crate::db::is_unavailable(&e) {
-            RegistryError::Unavailable(e.to_string())
-        } else {
-            RegistryError::Internal(e.to_string())
-        }
-    }
-}
+crate::kit::from_sqlx_error!(RegistryError);
 
 impl RegistryError {
     pub fn code(&self) -> u32 {

@@ -58,15 +58,7 @@ impl From<Rejection> for SmsError {
     }
 }
 
-impl From<sqlx::Error> for SmsError {
-    fn from(e: sqlx::Error) -> Self {
-        if crate::db::is_unavailable(&e) {
-            SmsError::Unavailable(e.to_string())
-        } else {
-            SmsError::Internal(e.to_string())
-        }
-    }
-}
+crate::kit::from_sqlx_error!(SmsError);
 
 impl SmsError {
     pub fn invalid(param: &str, msg: impl Into<String>) -> Self {

@@ -39,7 +39,7 @@ impl SourceState {
         if lower == "init" {
             return Some(SourceState::Initialize);
         }
-        Self::ALL.iter().copied().find(|s| s.as_str() == lower)
+        Self::from_text(&lower)
     }
 
     /// The current docs' deny-list: while connected, a source in one of these states is
@@ -77,8 +77,7 @@ string_enum! {
 
 impl OsType {
     pub fn parse(raw: &str) -> Option<Self> {
-        let upper = raw.trim().to_ascii_uppercase();
-        Self::ALL.iter().copied().find(|s| s.as_str() == upper)
+        Self::from_text(&raw.trim().to_ascii_uppercase())
     }
 }
 

@@ -27,8 +27,7 @@ string_enum! {
 
 impl TaskState {
     pub fn parse(raw: &str) -> Option<Self> {
-        let upper = raw.trim().to_ascii_uppercase();
-        Self::ALL.iter().copied().find(|s| s.as_str() == upper)
+        Self::from_text(&raw.trim().to_ascii_uppercase())
     }
 }
 
@@ -41,8 +40,7 @@ string_enum! {
 
 impl TaskType {
     pub fn parse(raw: &str) -> Option<Self> {
-        let upper = raw.trim().to_ascii_uppercase();
-        Self::ALL.iter().copied().find(|s| s.as_str() == upper)
+        Self::from_text(&raw.trim().to_ascii_uppercase())
     }
 }
 

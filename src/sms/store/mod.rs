@@ -18,24 +18,87 @@ pub(super) fn new_id() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
-/// Runs a filtered count and one page of the same filter in the caller's transaction,
-/// so that `count` and the rows come from the same snapshot.
-pub(super) async fn count_and_page<R>(
-    conn: &mut SqliteConnection,
-    mut count: QueryBuilder<Sqlite>,
-    mut list: QueryBuilder<Sqlite>,
-    page: Page,
-) -> sqlx::Result<(i64, Vec<R>)>
-where
-    R: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> + Send + Unpin,
-{
-    let total: i64 = count.build_query_scalar().fetch_one(&mut *conn).await?;
-    list.push(" LIMIT ")
-        .push_bind(page.limit)
-        .push(" OFFSET ")
-        .push_bind(page.offset);
-    let rows = list.build_query_as().fetch_all(&mut *conn).await?;
-    Ok((total, rows))
+/// A condition of a list query; a list builds only the ones its caller gave, so that an
+/// unfiltered count is answered from the project index instead of testing every row.
+pub(super) enum Condition {
+    /// `column = value`
+    Equals(&'static str, String),
+    /// `column` contains `value` (`LIKE '%value%'`)
+    Contains(&'static str, String),
+    /// `column = value` for a boolean column
+    Flag(&'static str, bool),
+}
+
+impl Condition {
+    /// `Equals` when a value was given.
+    pub fn equals(column: &'static str, value: &Option<String>) -> Option<Self> {
+        value.clone().map(|v| Condition::Equals(column, v))
+    }
+
+    /// `Contains` when a value was given.
+    pub fn contains(column: &'static str, value: &Option<String>) -> Option<Self> {
+        value.clone().map(|v| Condition::Contains(column, v))
+    }
+
+    fn push(&self, q: &mut QueryBuilder<Sqlite>) {
+        match self {
+            Condition::Equals(column, v) => {
+                q.push(format!(" AND {column} = ")).push_bind(v.clone());
+            }
+            Condition::Contains(column, v) => {
+                q.push(format!(" AND {column} LIKE '%' || "))
+                    .push_bind(v.clone())
+                    .push(" || '%'");
+            }
+            Condition::Flag(column, v) => {
+                q.push(format!(" AND {column} = ")).push_bind(*v);
+            }
+        }
+    }
+}
+
+/// One list of a project's rows: what to select, how to count, the project column and
+/// the order. Every SMS list goes through [`Listing::page`].
+pub(super) struct Listing {
+    pub select: &'static str,
+    /// `FROM …` of the count, without the joins the rows need.
+    pub count_from: &'static str,
+    pub project_column: &'static str,
+    pub order: &'static str,
+}
+
+impl Listing {
+    /// Counts the filtered rows and reads one page of them in the caller's transaction,
+    /// so that `count` and the rows come from the same snapshot.
+    pub async fn page<R>(
+        &self,
+        conn: &mut SqliteConnection,
+        project: &str,
+        conditions: &[Condition],
+        page: Page,
+    ) -> sqlx::Result<(i64, Vec<R>)>
+    where
+        R: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> + Send + Unpin,
+    {
+        let filtered = |head: String| {
+            let mut q = QueryBuilder::new(head);
+            q.push(format!(" WHERE {} = ", self.project_column))
+                .push_bind(project.to_owned());
+            for condition in conditions {
+                condition.push(&mut q);
+            }
+            q
+        };
+        let mut count = filtered(format!("SELECT COUNT(*) FROM {}", self.count_from));
+        let total: i64 = count.build_query_scalar().fetch_one(&mut *conn).await?;
+        let mut list = filtered(self.select.to_owned());
+        list.push(format!(" ORDER BY {} LIMIT ", self.order))
+            .push_bind(page.limit)
+            .push(" OFFSET ")
+            .push_bind(page.offset);
+        let rows = list.build_query_as().fetch_all(&mut *conn).await?;
+        Ok((total, rows))
+    }
 }
 
 #[derive(Debug, sqlx::FromRow)]

@@ -1,7 +1,6 @@
 //! Source servers as the agent registers them.
 
-use sqlx::QueryBuilder;
-use sqlx::sqlite::{Sqlite, SqliteConnection};
+use sqlx::sqlite::SqliteConnection;
 
 use super::super::domain::*;
 use super::super::error::SmsError;
@@ -65,29 +64,19 @@ pub struct SourceFilter {
 }
 
 impl SourceFilter {
-    /// Only the filters given become conditions, so that an unfiltered count can be
-    /// answered from the project index instead of testing every row.
-    fn push_where(&self, q: &mut QueryBuilder<Sqlite>, project: &str) {
-        q.push(" WHERE s.project_id = ")
-            .push_bind(project.to_owned());
-        let mut eq = |column: &str, value: &Option<String>| {
-            if let Some(v) = value {
-                q.push(format!(" AND {column} = ")).push_bind(v.clone());
-            }
-        };
-        eq("s.id", &self.id);
-        eq("s.ip", &self.ip);
-        eq("s.state", &self.state);
-        eq("s.migproject", &self.migproject);
-        eq("s.enterprise_project_id", &self.enterprise_project_id);
-        if let Some(name) = &self.name {
-            q.push(" AND s.name LIKE '%' || ")
-                .push_bind(name.clone())
-                .push(" || '%'");
-        }
-        if let Some(connected) = self.connected {
-            q.push(" AND s.connected = ").push_bind(connected);
-        }
+    fn conditions(&self) -> Vec<Condition> {
+        [
+            Condition::equals("s.id", &self.id),
+            Condition::equals("s.ip", &self.ip),
+            Condition::equals("s.state", &self.state),
+            Condition::equals("s.migproject", &self.migproject),
+            Condition::equals("s.enterprise_project_id", &self.enterprise_project_id),
+            Condition::contains("s.name", &self.name),
+            self.connected.map(|c| Condition::Flag("s.connected", c)),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
     }
 }
 
@@ -97,12 +86,14 @@ pub async fn list_sources(
     f: &SourceFilter,
     page: Page,
 ) -> sqlx::Result<(i64, Vec<SourceRow>)> {
-    let mut count = QueryBuilder::new("SELECT COUNT(*) FROM source_servers s");
-    f.push_where(&mut count, project);
-    let mut list = QueryBuilder::new(SOURCE_SELECT);
-    f.push_where(&mut list, project);
-    list.push(" ORDER BY s.add_date DESC, s.id");
-    count_and_page(conn, count, list, page).await
+    Listing {
+        select: SOURCE_SELECT,
+        count_from: "source_servers s",
+        project_column: "s.project_id",
+        order: "s.add_date DESC, s.id",
+    }
+    .page(conn, project, &f.conditions(), page)
+    .await
 }
 
 pub async fn source(

@@ -1,7 +1,6 @@
 //! Migration tasks, joined with their source server.
 
-use sqlx::QueryBuilder;
-use sqlx::sqlite::{Sqlite, SqliteConnection};
+use sqlx::sqlite::SqliteConnection;
 
 use super::super::domain::{self, *};
 use super::super::error::SmsError;
@@ -86,24 +85,17 @@ pub struct TaskFilter {
 }
 
 impl TaskFilter {
-    /// Only the filters given become conditions (see [`SourceFilter::push_where`]).
-    fn push_where(&self, q: &mut QueryBuilder<Sqlite>, project: &str) {
-        q.push(" WHERE t.project_id = ")
-            .push_bind(project.to_owned());
-        let mut eq = |column: &str, value: &Option<String>| {
-            if let Some(v) = value {
-                q.push(format!(" AND {column} = ")).push_bind(v.clone());
-            }
-        };
-        eq("t.id", &self.id);
-        eq("t.state", &self.state);
-        eq("t.source_server_id", &self.source_server_id);
-        eq("t.enterprise_project_id", &self.enterprise_project_id);
-        if let Some(name) = &self.name {
-            q.push(" AND t.name LIKE '%' || ")
-                .push_bind(name.clone())
-                .push(" || '%'");
-        }
+    fn conditions(&self) -> Vec<Condition> {
+        [
+            Condition::equals("t.id", &self.id),
+            Condition::equals("t.state", &self.state),
+            Condition::equals("t.source_server_id", &self.source_server_id),
+            Condition::equals("t.enterprise_project_id", &self.enterprise_project_id),
+            Condition::contains("t.name", &self.name),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
     }
 }
 
@@ -113,12 +105,14 @@ pub async fn list_tasks(
     f: &TaskFilter,
     page: Page,
 ) -> sqlx::Result<(i64, Vec<TaskRow>)> {
-    let mut count = QueryBuilder::new("SELECT COUNT(*) FROM tasks t");
-    f.push_where(&mut count, project);
-    let mut list = QueryBuilder::new(TASK_SELECT);
-    f.push_where(&mut list, project);
-    list.push(" ORDER BY t.create_date DESC, t.id");
-    count_and_page(conn, count, list, page).await
+    Listing {
+        select: TASK_SELECT,
+        count_from: "tasks t",
+        project_column: "t.project_id",
+        order: "t.create_date DESC, t.id",
+    }
+    .page(conn, project, &f.conditions(), page)
+    .await
 }
 
 pub async fn task(
