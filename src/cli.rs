@@ -282,7 +282,7 @@ async fn serve(settings: Settings, fixture: Option<PathBuf>) -> anyhow::Result<(
     if let Some(note) = fixture_note {
         println!("  fixture       {note}");
     }
-    println!("  status page   http://{}/", s.listen);
+    println!("  status page   http://{}{}", s.listen, crate::sms::CONSOLE);
     println!(
         "  registry auth {}",
         match s.auth.registry {

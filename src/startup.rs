@@ -60,6 +60,7 @@ pub fn bind(state: AppState) -> std::io::Result<Running> {
             .configure(health::routes)
             .configure(crate::openapi::routes)
             .configure(iam::routes::public)
+            .configure(sms::public_routes)
             .service(
                 web::scope("/v3/projects")
                     .wrap(from_fn(iam::authenticate::<IamError>))
@@ -79,9 +80,9 @@ pub fn bind(state: AppState) -> std::io::Result<Running> {
                 web::scope("/_cloudtwin")
                     .wrap(from_fn(admin::guard))
                     .service(web::scope("/sms").configure(sms::admin_routes))
-                    .configure(admin::routes),
+                    .configure(admin::routes)
+                    .configure(status::routes),
             )
-            .configure(status::routes)
             .default_service(web::to(not_found))
             .wrap(ErrorHandlers::new().default_handler(json_errors_only))
             .wrap(from_fn(telemetry::request_span))

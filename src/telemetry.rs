@@ -53,7 +53,7 @@ pub async fn request_span(
         path = %req.path(),
     );
     // The status page's own refreshes would crowd out every other request.
-    let recent = (req.path() != "/")
+    let recent = (req.path() != "/_cloudtwin/console/")
         .then(|| req.app_data::<web::Data<RecentRequests>>().cloned())
         .flatten()
         .map(|r| (r, req.method().clone(), req.path().to_owned()));

@@ -41,6 +41,21 @@ fn ready() -> String {
 fn up() -> String {
     "UP".into()
 }
+fn is_true(b: &bool) -> bool {
+    *b
+}
+fn block() -> String {
+    "MIGRATE_BLOCK".into()
+}
+fn is_block(s: &String) -> bool {
+    s == "MIGRATE_BLOCK"
+}
+fn default_enterprise_project() -> String {
+    "default".into()
+}
+fn is_default_enterprise_project(s: &String) -> bool {
+    s == "default"
+}
 
 /// The whole file.
 #[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
@@ -69,6 +84,12 @@ pub struct DomainFx {
 #[serde(deny_unknown_fields)]
 pub struct ProjectFx {
     pub name: String,
+    /// SMS migration projects; source servers name theirs by id in `migproject`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub migprojects: Vec<MigProjectFx>,
+    /// SMS target-server templates; tasks name theirs by id in `vm_template_id`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub templates: Vec<TemplateFx>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub source_servers: Vec<SourceFx>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -138,6 +159,79 @@ pub struct SourceFx {
     pub details: Map<String, Value>,
 }
 
+/// An SMS migration project, with the API's defaults for what it leaves out.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MigProjectFx {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub isdefault: bool,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub region: String,
+    #[serde(rename = "type", default = "block", skip_serializing_if = "is_block")]
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub speed_limit: i64,
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub start_target_server: bool,
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub use_public_ip: bool,
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub exist_server: bool,
+    #[serde(
+        default = "default_enterprise_project",
+        skip_serializing_if = "is_default_enterprise_project"
+    )]
+    pub enterprise_project: String,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub syncing: bool,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub start_network_check: bool,
+}
+
+/// An SMS target-server template, fields as `TemplateRequest` names them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TemplateFx {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub name: String,
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub is_template: bool,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub region: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub projectid: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub target_server_name: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub availability_zone: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub volumetype: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub flavor: String,
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    pub vpc: Map<String, Value>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub nics: Vec<Value>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub security_groups: Vec<Value>,
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    pub publicip: Map<String, Value>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub disk: Vec<Value>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub data_volume_type: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub target_password: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub image_id: String,
+}
+
 /// A migration task of a source server declared in the same project.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -174,6 +268,9 @@ pub struct TaskFx {
     pub speed_limit: i64,
     #[serde(default, skip_serializing_if = "Map::is_empty")]
     pub target_server: Map<String, Value>,
+    /// The id of a template of the same project.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vm_template_id: Option<String>,
 }
 
 /// The registry rows of one tenant.

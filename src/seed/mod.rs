@@ -88,7 +88,6 @@ impl fmt::Display for Summary {
     }
 }
 
-/// Writes a prepared fixture inside the caller's write transaction.
 /// Reads, validates and loads a fixture file in one transaction: all or nothing.
 pub async fn load_file(db: &Db, path: &Path) -> Result<Summary, FixtureError> {
     let fixture = Fixture::read(path)?;

@@ -14,7 +14,8 @@ use crate::registry::domain::{
     ServiceId, Tenant, parse_tags,
 };
 use crate::sms::domain::{
-    CreateTaskBody, IdRef, NewSource, NewTask, RegisterSourceBody, TaskState,
+    CreateTaskBody, IdRef, MigProjectBody, MigProjectFields, NewSource, NewTask,
+    RegisterSourceBody, TEMPLATE_ID_MAX, TaskState, TemplateBody, TemplateFields,
 };
 
 /// A validated fixture, ready to be written.
@@ -36,8 +37,74 @@ struct PlanDomain {
 struct PlanProject {
     ctx: String,
     name: String,
+    migprojects: Vec<PlanMigProject>,
+    templates: Vec<PlanTemplate>,
     sources: Vec<PlanSource>,
     tasks: Vec<PlanTask>,
+}
+
+#[derive(Debug)]
+pub struct PlanMigProject {
+    pub ctx: String,
+    pub id: String,
+    pub fields: MigProjectFields,
+    pub isdefault: bool,
+}
+
+#[derive(Debug)]
+pub struct PlanTemplate {
+    pub ctx: String,
+    pub id: String,
+    pub fields: TemplateFields,
+}
+
+fn pinned_id(ctx: &str, id: &Option<String>, max: usize) -> Result<String, FixtureError> {
+    match id {
+        Some(id) if id.is_empty() || id.chars().count() > max => {
+            Err(invalid(ctx, format!("id must be 1 to {max} characters")))
+        }
+        Some(id) => Ok(id.clone()),
+        None => Ok(new_uuid()),
+    }
+}
+
+fn prepare_migproject(ctx: String, m: &MigProjectFx) -> Result<PlanMigProject, FixtureError> {
+    let fields = MigProjectFields::parse_new(Some(MigProjectBody {
+        name: Some(m.name.clone()),
+        description: Some(m.description.clone()),
+        isdefault: Some(m.isdefault),
+        region: Some(m.region.clone()),
+        start_target_server: Some(m.start_target_server),
+        speed_limit: Some(m.speed_limit),
+        use_public_ip: Some(m.use_public_ip),
+        exist_server: Some(m.exist_server),
+        kind: Some(m.kind.clone()),
+        enterprise_project: Some(m.enterprise_project.clone()),
+        syncing: Some(m.syncing),
+        start_network_check: Some(m.start_network_check),
+    }))
+    .map_err(|e| invalid(&ctx, e))?;
+    Ok(PlanMigProject {
+        id: pinned_id(&ctx, &m.id, 255)?,
+        fields,
+        isdefault: m.isdefault,
+        ctx,
+    })
+}
+
+fn prepare_template(ctx: String, t: &TemplateFx) -> Result<PlanTemplate, FixtureError> {
+    // The fixture names the fields as TemplateRequest does, so the API's parser checks it.
+    let mut value = serde_json::to_value(t).map_err(|e| invalid(&ctx, e))?;
+    if let Some(object) = value.as_object_mut() {
+        object.remove("id");
+    }
+    let body: TemplateBody = serde_json::from_value(value).map_err(|e| invalid(&ctx, e))?;
+    let fields = TemplateFields::parse_new(Some(body)).map_err(|e| invalid(&ctx, e))?;
+    Ok(PlanTemplate {
+        id: pinned_id(&ctx, &t.id, TEMPLATE_ID_MAX)?,
+        fields,
+        ctx,
+    })
 }
 
 #[derive(Debug)]
@@ -131,6 +198,18 @@ fn new_uuid() -> String {
 fn prepare_project(parent: &str, j: usize, p: &ProjectFx) -> Result<PlanProject, FixtureError> {
     let ctx = format!("{parent} projects[{j}] {:?}", p.name);
     Name::parse("project name", &p.name).map_err(|e| invalid(&ctx, e))?;
+    let migprojects = p
+        .migprojects
+        .iter()
+        .enumerate()
+        .map(|(k, m)| prepare_migproject(format!("{ctx} migprojects[{k}] {:?}", m.name), m))
+        .collect::<Result<Vec<_>, _>>()?;
+    let templates = p
+        .templates
+        .iter()
+        .enumerate()
+        .map(|(k, t)| prepare_template(format!("{ctx} templates[{k}] {:?}", t.name), t))
+        .collect::<Result<Vec<_>, _>>()?;
     let mut sources = Vec::with_capacity(p.source_servers.len());
     // Tasks name their source by name or id; a name given twice cannot be told apart.
     let mut by_name: HashMap<&str, Option<String>> = HashMap::new();
@@ -211,6 +290,7 @@ fn prepare_project(parent: &str, j: usize, p: &ProjectFx) -> Result<PlanProject,
             syncing: Some(t.syncing),
             speed_limit: Some(t.speed_limit),
             enterprise_project_id: Some(t.enterprise_project_id.clone()),
+            vm_template_id: t.vm_template_id.clone(),
         })
         .map_err(|e| invalid(&tctx, e))?;
         let state = TaskState::parse(&t.state)
@@ -232,6 +312,8 @@ fn prepare_project(parent: &str, j: usize, p: &ProjectFx) -> Result<PlanProject,
     Ok(PlanProject {
         ctx,
         name: p.name.clone(),
+        migprojects,
+        templates,
         sources,
         tasks,
     })
@@ -363,6 +445,7 @@ fn prepare_service(
     })
 }
 
+/// Writes a prepared fixture inside the caller's write transaction.
 pub async fn apply(conn: &mut SqliteConnection, plan: &Plan) -> Result<Summary, FixtureError> {
     let mut summary = Summary::default();
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
@@ -375,6 +458,12 @@ pub async fn apply(conn: &mut SqliteConnection, plan: &Plan) -> Result<Summary, 
                 crate::iam::store::ensure_project(&mut *conn, &domain_id, &p.name, now)
                     .await
                     .map_err(store::at(&p.ctx))?;
+            for m in &p.migprojects {
+                store::insert_migproject(&mut *conn, &project_id, m).await?;
+            }
+            for t in &p.templates {
+                store::insert_template(&mut *conn, &project_id, t).await?;
+            }
             for s in &p.sources {
                 store::insert_source(&mut *conn, &project_id, s).await?;
                 summary.source_servers += 1;

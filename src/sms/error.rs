@@ -29,6 +29,14 @@ pub enum SmsError {
     SourceMissing { id: String },
     #[error("{msg}")]
     Conflict { msg: String, param: &'static str },
+    /// A refusal with the code the v3 API reference documents for the operation.
+    #[error("{msg}")]
+    Documented {
+        status: StatusCode,
+        code: &'static str,
+        msg: String,
+        params: Vec<String>,
+    },
     #[error("{0}")]
     Auth(#[from] AuthError),
     #[error("the API does not exist or has not been published in the environment")]
@@ -68,6 +76,26 @@ impl SmsError {
         }
     }
 
+    /// 400 with the operation's documented code, naming the offending field.
+    pub fn bad(code: &'static str, param: &str, msg: impl Into<String>) -> Self {
+        SmsError::Documented {
+            status: StatusCode::BAD_REQUEST,
+            code,
+            msg: msg.into(),
+            params: vec![param.to_owned()],
+        }
+    }
+
+    /// 404 with the operation's documented code, naming the id that was not found.
+    pub fn missing(code: &'static str, what: &str, id: &str) -> Self {
+        SmsError::Documented {
+            status: StatusCode::NOT_FOUND,
+            code,
+            msg: format!("{what} {id} does not exist"),
+            params: vec![id.to_owned()],
+        }
+    }
+
     pub fn code(&self) -> &'static str {
         match self {
             SmsError::InvalidParam { .. } => "SMS.1001",
@@ -76,6 +104,7 @@ impl SmsError {
             SmsError::IllegalTransition { code, .. } => code,
             SmsError::SourceMissing { .. } => "SMS.2216",
             SmsError::Conflict { .. } => "SMS.1003",
+            SmsError::Documented { code, .. } => code,
             SmsError::Auth(AuthError::Forbidden { .. }) => "SMS.9004",
             SmsError::Auth(AuthError::Unauthorized { .. }) => "APIGW.0301",
             SmsError::RouteNotFound => "APIGW.0101",
@@ -93,6 +122,7 @@ impl SmsError {
             SmsError::NotDeletable { blocked } => blocked.clone(),
             SmsError::SourceMissing { id } => vec![id.clone()],
             SmsError::Conflict { param, .. } => vec![(*param).to_owned()],
+            SmsError::Documented { params, .. } => params.clone(),
             _ => Vec::new(),
         }
     }
@@ -131,6 +161,7 @@ impl ResponseError for SmsError {
             | SmsError::SourceMissing { .. }
             | SmsError::Conflict { .. } => StatusCode::BAD_REQUEST,
             SmsError::NotFound { .. } | SmsError::RouteNotFound => StatusCode::NOT_FOUND,
+            SmsError::Documented { status, .. } => *status,
             SmsError::Auth(e) => e.status_code(),
             SmsError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             SmsError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,

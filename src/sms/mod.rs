@@ -5,4 +5,4 @@ pub mod error;
 pub mod routes;
 pub mod store;
 
-pub use routes::{admin_routes, routes};
+pub use routes::{CONSOLE, admin_routes, public_routes, routes};

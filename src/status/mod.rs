@@ -16,7 +16,7 @@ use crate::telemetry::{RecentRequests, RequestRecord};
 const RECENT_SHOWN: usize = 20;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/").get(page));
+    cfg.service(web::resource("/console/").get(page));
 }
 
 fn db_error(e: sqlx::Error) -> TwinError {
@@ -25,7 +25,7 @@ fn db_error(e: sqlx::Error) -> TwinError {
 
 #[utoipa::path(
     get,
-    path = "/",
+    path = "/_cloudtwin/console/",
     tag = "cloudtwin",
     operation_id = "cloudtwin_page",
     responses((status = 200, description = "The status page", body = String, content_type = "text/html"))

@@ -307,3 +307,77 @@ async fn serve_fixture_loads_only_into_a_database_without_fixture_data() {
     assert_eq!(count(&srv.db_path(), "source_servers"), 4);
     srv.stop().await;
 }
+
+#[tokio::test]
+async fn migration_projects_and_templates_round_trip_too() {
+    let srv = common::spawn().await;
+    let token = srv.demo_token().await;
+    let sms = srv.sms(&token);
+    let (status, project) = sms
+        .call(
+            reqwest::Method::POST,
+            "/v3/migprojects",
+            Some(serde_json::json!({"name": "wave-1", "region": "cn-north-4",
+                                     "type": "MIGRATE_FILE", "speed_limit": 20, "syncing": true})),
+        )
+        .await;
+    assert_eq!(status, 200, "{project}");
+    let (status, template) = sms
+        .call(
+            reqwest::Method::POST,
+            "/v3/vm/templates",
+            Some(serde_json::json!({"template": {
+                "name": "tpl", "flavor": "s6.large.2", "target_password": "pw",
+                "vpc": {"id": "autoCreate", "name": "vpc", "cidr": "192.168.0.0/16"},
+                "disk": [{"index": 0, "name": "system", "disktype": "SAS", "size": 40}]}})),
+        )
+        .await;
+    assert_eq!(status, 200, "{template}");
+    let (_, source) = sms
+        .call(
+            reqwest::Method::POST,
+            "/v3/sources",
+            Some(serde_json::json!({"name": "web-1", "ip": "10.0.0.1", "os_type": "LINUX"})),
+        )
+        .await;
+    let (status, task) = sms
+        .call(
+            reqwest::Method::POST,
+            "/v3/tasks",
+            Some(
+                serde_json::json!({"name": "t", "type": "MIGRATE_BLOCK", "os_type": "LINUX",
+                                     "source_server": {"id": source["id"]},
+                                     "vm_template_id": template["id"]}),
+            ),
+        )
+        .await;
+    assert_eq!(status, 200, "{task}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let first = export(&srv.db_path(), &dir.path().join("first.yaml"));
+    for expected in [
+        "migprojects:",
+        "name: SystemProject",
+        "isdefault: true",
+        "name: wave-1",
+        "type: MIGRATE_FILE",
+        "templates:",
+        "flavor: s6.large.2",
+        "target_password: pw",
+        "vm_template_id:",
+    ] {
+        assert!(first.contains(expected), "{expected} missing in\n{first}");
+    }
+    let fresh: PathBuf = dir.path().join("fresh.db");
+    ok(&cli::run(
+        dir.path(),
+        &[
+            "--database",
+            fresh.to_str().unwrap(),
+            "seed",
+            dir.path().join("first.yaml").to_str().unwrap(),
+        ],
+    ));
+    assert_eq!(export(&fresh, &dir.path().join("second.yaml")), first);
+    srv.stop().await;
+}

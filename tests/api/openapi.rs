@@ -31,6 +31,7 @@ async fn every_documented_operation_is_routed() {
     for (path, item) in paths {
         let concrete = path
             .replace("{project_id}", "default")
+            .replace("{version}", "v3")
             .split('/')
             .map(|seg| if seg.starts_with('{') { "x" } else { seg })
             .collect::<Vec<_>>()

@@ -1,4 +1,4 @@
-//! `GET /`: the status page of a seeded server, as HTML and (where Chromium is
+//! `GET /_cloudtwin/console/`: the status page of a seeded server, as HTML and (where Chromium is
 //! installed) as a real browser renders it.
 
 use std::path::Path;
@@ -36,7 +36,12 @@ fn assert_counts(html: &str) {
 #[tokio::test]
 async fn the_page_shows_the_counts_and_recent_requests() {
     let srv = seeded().await;
-    let res = srv.client.get(srv.url("/")).send().await.unwrap();
+    let res = srv
+        .client
+        .get(srv.url("/_cloudtwin/console/"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
     assert!(
         res.headers()["content-type"]
@@ -89,7 +94,7 @@ async fn chromium_renders_the_counts() {
     };
     let srv = seeded().await;
     let profile = tempfile::tempdir().unwrap();
-    let url = srv.url("/");
+    let url = srv.url("/_cloudtwin/console/");
     let out = tokio::task::spawn_blocking(move || {
         Command::new(bin)
             .args([

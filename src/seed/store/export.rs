@@ -40,8 +40,25 @@ pub async fn export(conn: &mut SqliteConnection) -> Result<Fixture, FixtureError
     let tasks: Vec<TaskRow> = sqlx::query_as(
         "SELECT id, project_id, name, source_server_id, type, os_type, state, priority,
                 migration_ip, region_id, region_name, target_project_id, target_project_name,
-                enterprise_project_id, start_target_server, syncing, speed_limit, target_server
+                enterprise_project_id, start_target_server, syncing, speed_limit, target_server,
+                vm_template_id
            FROM tasks ORDER BY name, id",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let migprojects: Vec<MigProjectRow> = sqlx::query_as(
+        "SELECT id, project_id, name, description, isdefault, region, type, speed_limit,
+                start_target_server, use_public_ip, exist_server, enterprise_project, syncing,
+                start_network_check
+           FROM migprojects ORDER BY name, id",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let templates: Vec<TemplateRow> = sqlx::query_as(
+        "SELECT id, project_id, name, is_template, region, projectid, target_server_name,
+                availability_zone, volumetype, flavor, vpc, nics, security_groups, publicip,
+                disk, data_volume_type, target_password, image_id
+           FROM vm_templates ORDER BY name, id",
     )
     .fetch_all(&mut *conn)
     .await?;
@@ -64,6 +81,16 @@ pub async fn export(conn: &mut SqliteConnection) -> Result<Fixture, FixtureError
             }
             let mut project = ProjectFx {
                 name: project_name.clone(),
+                migprojects: migprojects
+                    .iter()
+                    .filter(|m| &m.project_id == project_id)
+                    .map(MigProjectRow::fixture)
+                    .collect(),
+                templates: templates
+                    .iter()
+                    .filter(|t| &t.project_id == project_id)
+                    .map(TemplateRow::fixture)
+                    .collect::<Result<_, _>>()?,
                 source_servers: Vec::with_capacity(mine.len()),
                 tasks: Vec::new(),
             };
@@ -112,6 +139,7 @@ pub async fn export(conn: &mut SqliteConnection) -> Result<Fixture, FixtureError
                     syncing: t.syncing,
                     speed_limit: t.speed_limit,
                     target_server: column(&t.target_server, "task target_server")?,
+                    vm_template_id: t.vm_template_id.clone(),
                 });
             }
             domain.projects.push(project);
@@ -184,4 +212,90 @@ struct TaskRow {
     syncing: bool,
     speed_limit: i64,
     target_server: String,
+    vm_template_id: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct MigProjectRow {
+    id: String,
+    project_id: String,
+    name: String,
+    description: String,
+    isdefault: bool,
+    region: String,
+    #[sqlx(rename = "type")]
+    kind: String,
+    speed_limit: i64,
+    start_target_server: bool,
+    use_public_ip: bool,
+    exist_server: bool,
+    enterprise_project: String,
+    syncing: bool,
+    start_network_check: bool,
+}
+
+impl MigProjectRow {
+    fn fixture(&self) -> MigProjectFx {
+        MigProjectFx {
+            id: Some(self.id.clone()),
+            name: self.name.clone(),
+            description: self.description.clone(),
+            isdefault: self.isdefault,
+            region: self.region.clone(),
+            kind: self.kind.clone(),
+            speed_limit: self.speed_limit,
+            start_target_server: self.start_target_server,
+            use_public_ip: self.use_public_ip,
+            exist_server: self.exist_server,
+            enterprise_project: self.enterprise_project.clone(),
+            syncing: self.syncing,
+            start_network_check: self.start_network_check,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct TemplateRow {
+    id: String,
+    project_id: String,
+    name: String,
+    is_template: bool,
+    region: String,
+    projectid: String,
+    target_server_name: String,
+    availability_zone: String,
+    volumetype: String,
+    flavor: String,
+    vpc: String,
+    nics: String,
+    security_groups: String,
+    publicip: String,
+    disk: String,
+    data_volume_type: String,
+    target_password: String,
+    image_id: String,
+}
+
+impl TemplateRow {
+    fn fixture(&self) -> Result<TemplateFx, FixtureError> {
+        Ok(TemplateFx {
+            id: Some(self.id.clone()),
+            name: self.name.clone(),
+            is_template: self.is_template,
+            region: self.region.clone(),
+            projectid: self.projectid.clone(),
+            target_server_name: self.target_server_name.clone(),
+            availability_zone: self.availability_zone.clone(),
+            volumetype: self.volumetype.clone(),
+            flavor: self.flavor.clone(),
+            vpc: column(&self.vpc, "template vpc")?,
+            nics: column(&self.nics, "template nics")?,
+            security_groups: column(&self.security_groups, "template security_groups")?,
+            publicip: column(&self.publicip, "template publicip")?,
+            disk: column(&self.disk, "template disk")?,
+            data_volume_type: self.data_volume_type.clone(),
+            target_password: self.target_password.clone(),
+            image_id: self.image_id.clone(),
+        })
+    }
 }

@@ -35,3 +35,23 @@ pub async fn insert_task(
         .await
         .map_err(at(&p.ctx))
 }
+
+pub async fn insert_migproject(
+    conn: &mut SqliteConnection,
+    project_id: &str,
+    p: &PlanMigProject,
+) -> Result<(), FixtureError> {
+    store::insert_migproject(conn, project_id, &p.id, &p.fields, p.isdefault, now_ms())
+        .await
+        .map_err(at(&p.ctx))
+}
+
+pub async fn insert_template(
+    conn: &mut SqliteConnection,
+    project_id: &str,
+    p: &PlanTemplate,
+) -> Result<(), FixtureError> {
+    store::insert_template(conn, project_id, &p.id, &p.fields, now_ms())
+        .await
+        .map_err(at(&p.ctx))
+}

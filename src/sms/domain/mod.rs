@@ -2,11 +2,15 @@
 //! validated shapes of request input, one file per resource; what they share (batch
 //! ids, path ids, names, paging) stands here.
 
+mod migprojects;
 mod sources;
 mod tasks;
+mod templates;
 
+pub use migprojects::*;
 pub use sources::*;
 pub use tasks::*;
+pub use templates::*;
 
 use std::collections::HashSet;
 
@@ -101,7 +105,8 @@ pub fn name(field: &str, raw: &str) -> Result<String, SmsError> {
     Ok(trimmed.to_owned())
 }
 
-/// Paging: `limit` within `1..=max` (default `default`), `offset >= 0`.
+/// Paging as the v3 lists document it: `limit` within `0..=max`, 0 or absent meaning
+/// `default`; `offset` within `0..=65535`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Page {
     pub limit: i64,
@@ -109,6 +114,9 @@ pub struct Page {
 }
 
 impl Page {
+    /// The largest offset every v3 list accepts.
+    pub const OFFSET_MAX: i64 = 65535;
+
     pub fn parse(
         limit: Option<&str>,
         offset: Option<&str>,
@@ -117,22 +125,29 @@ impl Page {
     ) -> Result<Self, SmsError> {
         let limit = match limit {
             None | Some("") => default,
-            Some(raw) => raw
-                .parse::<i64>()
-                .ok()
-                .filter(|l| (1..=max).contains(l))
-                .ok_or_else(|| {
-                    SmsError::invalid("limit", format!("limit must be an integer from 1 to {max}"))
-                })?,
+            Some(raw) => match raw.parse::<i64>().ok().filter(|l| (0..=max).contains(l)) {
+                // The v3 reference: 0 asks for the default page size.
+                Some(0) => default,
+                Some(l) => l,
+                None => {
+                    return Err(SmsError::invalid(
+                        "limit",
+                        format!("limit must be an integer from 0 to {max}"),
+                    ));
+                }
+            },
         };
         let offset = match offset {
             None | Some("") => 0,
             Some(raw) => raw
                 .parse::<i64>()
                 .ok()
-                .filter(|o| (0..=i64::from(i32::MAX)).contains(o))
+                .filter(|o| (0..=Self::OFFSET_MAX).contains(o))
                 .ok_or_else(|| {
-                    SmsError::invalid("offset", "offset must be a non-negative integer")
+                    SmsError::invalid(
+                        "offset",
+                        format!("offset must be an integer from 0 to {}", Self::OFFSET_MAX),
+                    )
                 })?,
         };
         Ok(Self { limit, offset })

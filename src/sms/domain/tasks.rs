@@ -170,6 +170,7 @@ pub struct CreateTaskBody {
     pub syncing: Option<bool>,
     pub speed_limit: Option<i64>,
     pub enterprise_project_id: Option<String>,
+    pub vm_template_id: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -189,6 +190,8 @@ pub struct NewTask {
     pub syncing: bool,
     pub speed_limit: i64,
     pub enterprise_project_id: String,
+    /// The template the target is created from; it must exist in the project.
+    pub vm_template_id: Option<String>,
 }
 
 fn priority(raw: Option<i64>) -> Result<i64, SmsError> {
@@ -260,6 +263,20 @@ impl NewTask {
                 .enterprise_project_id
                 .filter(|e| !e.is_empty())
                 .unwrap_or_else(|| "0".into()),
+            vm_template_id: body
+                .vm_template_id
+                .filter(|t| !t.is_empty())
+                .map(|t| {
+                    if t.chars().count() <= TEMPLATE_ID_MAX {
+                        Ok(t)
+                    } else {
+                        Err(SmsError::invalid(
+                            "vm_template_id",
+                            format!("vm_template_id must be at most {TEMPLATE_ID_MAX} characters"),
+                        ))
+                    }
+                })
+                .transpose()?,
         })
     }
 }

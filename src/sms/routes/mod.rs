@@ -4,8 +4,14 @@
 //! store functions run in.
 
 mod admin;
+mod config;
+mod migprojects;
 mod sources;
 mod tasks;
+mod templates;
+mod versions;
+
+pub use versions::CONSOLE;
 
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
@@ -20,7 +26,16 @@ use crate::state::AppState;
 
 /// Routes relative to the authenticated `/v3` scope.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.configure(sources::routes).configure(tasks::routes);
+    cfg.configure(config::routes)
+        .configure(migprojects::routes)
+        .configure(sources::routes)
+        .configure(templates::routes)
+        .configure(tasks::routes);
+}
+
+/// The routes that need no credential (`GET /`, `GET /{version}`), at the top level.
+pub fn public_routes(cfg: &mut web::ServiceConfig) {
+    versions::routes(cfg);
 }
 
 /// Admin controls, relative to `/_cloudtwin/sms`.
@@ -30,9 +45,17 @@ pub fn admin_routes(cfg: &mut web::ServiceConfig) {
 
 /// The SMS operations (and their admin controls) in the OpenAPI document.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    let mut doc = sources::Api::openapi();
-    doc.merge(tasks::Api::openapi());
-    doc.merge(admin::Api::openapi());
+    let mut doc = versions::Api::openapi();
+    for part in [
+        config::Api::openapi(),
+        migprojects::Api::openapi(),
+        sources::Api::openapi(),
+        templates::Api::openapi(),
+        tasks::Api::openapi(),
+        admin::Api::openapi(),
+    ] {
+        doc.merge(part);
+    }
     doc
 }
 

@@ -18,6 +18,8 @@ use utoipa::IntoParams;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     // The literal `/delete` path comes before `/{id}` so that it wins.
     cfg.service(web::resource("/sources/delete").post(delete_sources))
+        .service(web::resource("/sources/overview").get(show_overview))
+        .service(web::resource("/errors").get(list_error_servers))
         .service(
             web::resource("/sources")
                 .post(register_source)
@@ -271,8 +273,65 @@ async fn update_source(
     Ok(empty_ok())
 }
 
+/// Counts of the project's source servers per state, and of those without a target.
+#[utoipa::path(
+    get,
+    path = "/v3/sources/overview",
+    tag = "SMS",
+    operation_id = "sms_show_overview",
+    responses(Replies)
+)]
+async fn show_overview(
+    state: web::Data<AppState>,
+    caller: Caller,
+) -> Result<HttpResponse, SmsError> {
+    caller.require("sms:server:listServer")?;
+    let overview = store::overview(&mut *state.db.read().await?, project(&caller)?).await?;
+    Ok(HttpResponse::Ok().json(overview))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct ErrorsQuery {
+    /// 0 to 100, 0 or absent meaning 50
+    limit: Option<String>,
+    /// 0 to 65535, default 0
+    offset: Option<String>,
+    /// exact enterprise project id
+    enterprise_project_id: Option<String>,
+}
+
+/// Source servers whose migration failed, with the error of their task.
+#[utoipa::path(
+    get,
+    path = "/v3/errors",
+    tag = "SMS",
+    operation_id = "sms_list_error_servers",
+    params(ErrorsQuery),
+    responses(Replies)
+)]
+async fn list_error_servers(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: web::Query<ErrorsQuery>,
+) -> Result<HttpResponse, SmsError> {
+    caller.require("sms:server:listErrors")?;
+    let q = query.into_inner();
+    let page = Page::parse(q.limit.as_deref(), q.offset.as_deref(), 100, 50)?;
+    let (count, errors) = store::list_error_servers(
+        &mut *state.db.read().await?,
+        project(&caller)?,
+        non_empty(q.enterprise_project_id),
+        page,
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(json!({ "count": count, "migration_errors": errors })))
+}
+
 #[derive(utoipa::OpenApi)]
 #[openapi(paths(
+    show_overview,
+    list_error_servers,
     delete_sources,
     delete_source,
     register_source,

@@ -157,6 +157,7 @@ fn task_json(t: &TaskRow) -> Value {
         "priority": t.priority, "migration_ip": t.migration_ip, "region_id": t.region_id,
         "region_name": t.region_name, "project_id": t.target_project_id,
         "project_name": t.target_project_name, "enterprise_project_id": t.enterprise_project_id,
+        "vm_template_id": t.vm_template_id,
         "start_target_server": t.start_target_server, "syncing": t.syncing,
         "speed_limit": t.speed_limit, "create_date": t.create_date, "start_date": t.start_date,
         "finish_date": t.finish_date, "connected": t.source_connected, "error_json": "",

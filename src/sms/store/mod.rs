@@ -1,11 +1,17 @@
 //! All SMS SQL, one file per resource. Every function takes the connection of the
 //! transaction its handler opened; none begins or commits on its own.
 
+mod config;
+mod migprojects;
 mod sources;
 mod tasks;
+mod templates;
 
+pub use config::*;
+pub use migprojects::*;
 pub use sources::*;
 pub use tasks::*;
+pub use templates::*;
 
 use sqlx::QueryBuilder;
 use sqlx::sqlite::{Sqlite, SqliteConnection};
@@ -27,6 +33,8 @@ pub(super) enum Condition {
     Contains(&'static str, String),
     /// `column = value` for a boolean column
     Flag(&'static str, bool),
+    /// A fixed condition of the list itself (no user input in it).
+    Raw(&'static str),
 }
 
 impl Condition {
@@ -52,6 +60,9 @@ impl Condition {
             }
             Condition::Flag(column, v) => {
                 q.push(format!(" AND {column} = ")).push_bind(*v);
+            }
+            Condition::Raw(sql) => {
+                q.push(format!(" AND {sql}"));
             }
         }
     }

@@ -143,8 +143,10 @@ pub async fn register_source(
     if let Some(id) = known {
         return Ok(id);
     }
+    // A new server joins the project's default migration project.
+    let migproject = ensure_default_migproject(conn, project, now).await?;
     let id = new_id();
-    insert_source(conn, project, &id, s, true, "", now).await?;
+    insert_source(conn, project, &id, s, true, &migproject, now).await?;
     Ok(id)
 }
 
@@ -193,7 +195,8 @@ pub async fn insert_source(
     Ok(())
 }
 
-/// Returns whether the source server exists in the project.
+/// Returns whether the source server exists in the project. A server moves only to a
+/// migration project of its own IAM project (404 SMS.7301 otherwise).
 pub async fn update_source(
     conn: &mut SqliteConnection,
     project: &str,
@@ -201,6 +204,11 @@ pub async fn update_source(
     name: Option<&str>,
     migproject: Option<&str>,
 ) -> Result<bool, SmsError> {
+    if let Some(target) = migproject
+        && super::migproject(conn, project, target).await?.is_none()
+    {
+        return Err(SmsError::missing("SMS.7301", "migration project", target));
+    }
     let done = sqlx::query(
         "UPDATE source_servers SET name = COALESCE(?3, name), migproject = COALESCE(?4, migproject)
           WHERE project_id = ?1 AND id = ?2",
@@ -262,4 +270,101 @@ pub async fn force_source_state(
     .execute(conn)
     .await?;
     Ok(done.rows_affected() > 0)
+}
+
+/// `GET /v3/sources/overview`: how many of the project's servers are in each state the
+/// console counts, and how many have no task (no target configured) yet.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct Overview {
+    pub waiting: i64,
+    pub replicate: i64,
+    pub syncing: i64,
+    pub stopped: i64,
+    pub deleting: i64,
+    pub cutovering: i64,
+    pub unavailable: i64,
+    pub stopping: i64,
+    pub skipping: i64,
+    pub finished: i64,
+    pub initialize: i64,
+    pub error: i64,
+    pub cloning: i64,
+    pub unconfigured: i64,
+}
+
+pub async fn overview(conn: &mut SqliteConnection, project: &str) -> sqlx::Result<Overview> {
+    let by_state: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT state, COUNT(*) FROM source_servers WHERE project_id = ? GROUP BY state",
+    )
+    .bind(project)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut o = Overview::default();
+    for (state, n) in by_state {
+        let slot = match state.as_str() {
+            "waiting" => &mut o.waiting,
+            "replicate" => &mut o.replicate,
+            "syncing" => &mut o.syncing,
+            "stopped" => &mut o.stopped,
+            "deleting" => &mut o.deleting,
+            "cutovering" => &mut o.cutovering,
+            "unavailable" => &mut o.unavailable,
+            "stopping" => &mut o.stopping,
+            "skipping" => &mut o.skipping,
+            "finished" => &mut o.finished,
+            "initialize" => &mut o.initialize,
+            "error" => &mut o.error,
+            "cloning" => &mut o.cloning,
+            // clearing, cleared, clearfailed and the premig* states have no counter.
+            _ => continue,
+        };
+        *slot = n;
+    }
+    o.unconfigured = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM source_servers WHERE project_id = ? AND current_task_id IS NULL",
+    )
+    .bind(project)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(o)
+}
+
+/// One entry of `GET /v3/errors`.
+#[derive(Debug, serde::Serialize, sqlx::FromRow)]
+pub struct MigrationError {
+    /// `{"error_code": …, "error_param": …}` as a JSON string, as the real service sends it.
+    pub error_json: String,
+    pub host_name: Option<String>,
+    pub name: String,
+    pub source_id: String,
+    pub source_ip: String,
+    pub target_ip: String,
+}
+
+/// Servers whose task failed (MIGRATE_FAIL, SYNC_FAIL) or that report the `error` state,
+/// newest first.
+pub async fn list_error_servers(
+    conn: &mut SqliteConnection,
+    project: &str,
+    enterprise_project_id: Option<String>,
+    page: Page,
+) -> sqlx::Result<(i64, Vec<MigrationError>)> {
+    const FAILED: &str = "(s.state = 'error' OR t.state IN ('MIGRATE_FAIL', 'SYNC_FAIL'))";
+    let conditions: Vec<Condition> =
+        Condition::equals("s.enterprise_project_id", &enterprise_project_id)
+            .into_iter()
+            .chain(std::iter::once(Condition::Raw(FAILED)))
+            .collect();
+    Listing {
+        select: "SELECT json_object('error_code', CASE WHEN t.state = 'SYNC_FAIL' THEN 'SMS.1302' \
+                 ELSE 'SMS.2802' END, 'error_param', '[]') AS error_json, \
+                 NULLIF(s.hostname, '') AS host_name, s.name, s.id AS source_id, s.ip AS source_ip, \
+                 COALESCE(t.migration_ip, '') AS target_ip \
+                 FROM source_servers s LEFT JOIN tasks t ON t.id = s.current_task_id",
+        count_from: "source_servers s LEFT JOIN tasks t ON t.id = s.current_task_id",
+        project_column: "s.project_id",
+        order: "s.last_visit_time DESC, s.id",
+    }
+    .page(conn, project, &conditions, page)
+    .await
 }

@@ -62,13 +62,14 @@ pub struct TaskRow {
     pub source_state: String,
     pub source_connected: bool,
     pub source_migration_cycle: String,
+    pub vm_template_id: Option<String>,
 }
 
 const TASK_SELECT: &str = "
     SELECT t.id, t.name, t.type, t.os_type, t.state, t.priority, t.migration_ip, t.region_id,
            t.region_name, t.target_project_id, t.target_project_name, t.enterprise_project_id,
            t.start_target_server, t.syncing, t.speed_limit, t.target_server, t.create_date,
-           t.start_date, t.finish_date,
+           t.start_date, t.finish_date, t.vm_template_id,
            s.id AS source_id, s.name AS source_name, s.ip AS source_ip,
            s.os_type AS source_os_type, s.os_version AS source_os_version,
            s.state AS source_state, s.connected AS source_connected,
@@ -155,6 +156,16 @@ pub async fn create_task(
         }
         Some((None,)) => {}
     }
+    if let Some(template_id) = &t.vm_template_id
+        && template(conn, project, template_id).await?.is_none()
+    {
+        return Err(SmsError::Documented {
+            status: actix_web::http::StatusCode::BAD_REQUEST,
+            code: "SMS.7101",
+            msg: format!("template {template_id} does not exist"),
+            params: vec!["vm_template_id".into()],
+        });
+    }
     let id = new_id();
     insert_task(conn, project, &id, t, TaskState::Ready, now_ms()).await?;
     Ok(id)
@@ -174,8 +185,8 @@ pub async fn insert_task(
         "INSERT INTO tasks (id, project_id, source_server_id, name, type, os_type, state, priority,
                             migration_ip, region_id, region_name, target_project_id,
                             target_project_name, enterprise_project_id, start_target_server,
-                            syncing, speed_limit, target_server, create_date)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            syncing, speed_limit, target_server, create_date, vm_template_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(id)
     .bind(project)
@@ -196,6 +207,7 @@ pub async fn insert_task(
     .bind(t.speed_limit)
     .bind(t.target_server.to_string())
     .bind(create_date)
+    .bind(&t.vm_template_id)
     .execute(&mut *conn)
     .await?;
     sqlx::query("UPDATE source_servers SET current_task_id = ? WHERE id = ?")

@@ -50,4 +50,14 @@ impl AdminClient {
         )
         .await
     }
+
+    /// Puts a migration task into a state.
+    pub async fn set_sms_task(&self, id: &str, state: &str) -> Reply {
+        self.send(
+            Method::PUT,
+            &format!("/_cloudtwin/sms/tasks/{id}"),
+            Some(&json!({"state": state})),
+        )
+        .await
+    }
 }

@@ -2,8 +2,11 @@
 
 mod access;
 mod batch_delete;
+mod migprojects;
 mod sources;
+mod surface;
 mod tasks;
+mod templates;
 
 use reqwest::Method;
 use serde_json::{Value, json};
