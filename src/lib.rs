@@ -1,5 +1,8 @@
 //! cloudtwin: a persistent, SQLite-backed local twin of Huawei Cloud SMS v3 and the
 //! ServiceComb v4 service registry.
+// The generated response shapes (src/sms/routes/shapes.rs) are json! literals deeper
+// than the default macro recursion allows.
+#![recursion_limit = "512"]
 
 pub mod admin;
 pub mod cli;

@@ -2,13 +2,17 @@
 //! validated shapes of request input, one file per resource; what they share (batch
 //! ids, path ids, names, paging) stands here.
 
+mod agent;
 mod migprojects;
 mod sources;
+mod task_settings;
 mod tasks;
 mod templates;
 
+pub use agent::*;
 pub use migprojects::*;
 pub use sources::*;
+pub use task_settings::*;
 pub use tasks::*;
 pub use templates::*;
 

@@ -4,12 +4,16 @@
 //! store functions run in.
 
 mod admin;
+mod agent;
 mod config;
 mod migprojects;
+mod shapes;
 mod sources;
+mod task_settings;
 mod tasks;
 mod templates;
 mod versions;
+mod views;
 
 pub use versions::CONSOLE;
 
@@ -30,7 +34,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(migprojects::routes)
         .configure(sources::routes)
         .configure(templates::routes)
-        .configure(tasks::routes);
+        .configure(task_settings::routes)
+        .configure(agent::routes)
+        .configure(tasks::routes)
+        .configure(agent::network_check_route);
 }
 
 /// The routes that need no credential (`GET /`, `GET /{version}`), at the top level.
@@ -51,6 +58,8 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         migprojects::Api::openapi(),
         sources::Api::openapi(),
         templates::Api::openapi(),
+        task_settings::Api::openapi(),
+        agent::Api::openapi(),
         tasks::Api::openapi(),
         admin::Api::openapi(),
     ] {

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use super::super::domain::{self, NewSource, Page, RegisterSourceBody, SourceState};
 use super::super::error::SmsError;
 use super::super::store;
-use super::super::store::{SourceFilter, SourceRow};
+use super::super::store::SourceFilter;
 use super::*;
 use crate::extract::JsonBody;
 use crate::iam::Caller;
@@ -165,36 +165,8 @@ async fn list_sources(
         page,
     )
     .await?;
-    let list: Vec<Value> = rows.iter().map(source_json).collect();
+    let list: Vec<Value> = rows.iter().map(views::server).collect();
     Ok(HttpResponse::Ok().json(json!({ "count": count, "source_servers": list })))
-}
-
-fn source_json(s: &SourceRow) -> Value {
-    let current_task = s.task_id.as_ref().map(|id| {
-        json!({
-            "id": id, "name": s.task_name, "type": s.task_type, "state": s.task_state,
-            "start_date": s.task_start_date, "speed_limit": s.task_speed_limit,
-            "start_target_server": s.task_start_target_server, "region_id": s.task_region_id,
-            "project_id": s.task_project_id, "project_name": s.task_project_name,
-        })
-    });
-    let mut out = match serde_json::from_str::<Value>(&s.details) {
-        Ok(Value::Object(details)) => details,
-        _ => serde_json::Map::new(),
-    };
-    let own = json!({
-        "id": s.id, "name": s.name, "ip": s.ip, "ipv6": s.ipv6, "hostname": s.hostname,
-        "os_type": s.os_type, "os_version": s.os_version, "state": s.state,
-        "connected": s.connected, "migration_cycle": s.migration_cycle,
-        "cpu_quantity": s.cpu_quantity, "memory": s.memory, "agent_version": s.agent_version,
-        "migprojectid": s.migproject, "enterprise_project_id": s.enterprise_project_id,
-        "add_date": s.add_date, "last_visit_time": s.last_visit_time,
-        "current_task": current_task,
-    });
-    if let Value::Object(own) = own {
-        out.extend(own);
-    }
-    Value::Object(out)
 }
 
 #[utoipa::path(
@@ -218,7 +190,7 @@ async fn show_source(
             what: "source server",
             ids: vec![id.to_owned()],
         })?;
-    Ok(HttpResponse::Ok().json(source_json(&row)))
+    Ok(HttpResponse::Ok().json(views::server(&row)))
 }
 
 #[derive(Deserialize)]

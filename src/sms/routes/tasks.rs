@@ -2,14 +2,14 @@
 
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::super::domain::{
     self, CreateTaskBody, NewTask, Operation, Page, TaskPatch, TaskState, UpdateTaskBody,
 };
 use super::super::error::SmsError;
 use super::super::store;
-use super::super::store::{TaskFilter, TaskRow};
+use super::super::store::TaskFilter;
 use super::*;
 use crate::extract::JsonBody;
 use crate::iam::Caller;
@@ -138,37 +138,13 @@ async fn list_tasks(
         source_server_id: non_empty(q.source_server_id),
         enterprise_project_id: non_empty(q.enterprise_project_id),
     };
-    let (count, rows) = store::list_tasks(
-        &mut *state.db.read().await?,
-        project(&caller)?,
-        &filter,
-        page,
-    )
-    .await?;
-    let list: Vec<Value> = rows.iter().map(task_json).collect();
+    let mut tx = state.db.read().await?;
+    let (count, rows) = store::list_tasks(&mut tx, project(&caller)?, &filter, page).await?;
+    let ids: Vec<&str> = rows.iter().map(|t| t.id.as_str()).collect();
+    let subtasks = store::subtasks_of(&mut tx, &ids).await?;
+    let settings = store::settings_of(&mut tx, &ids).await?;
+    let list = views::tasks(&rows, &subtasks, &settings);
     Ok(HttpResponse::Ok().json(json!({ "count": count, "tasks": list })))
-}
-
-fn task_json(t: &TaskRow) -> Value {
-    let target_server =
-        serde_json::from_str::<Value>(&t.target_server).unwrap_or_else(|_| json!({}));
-    json!({
-        "id": t.id, "name": t.name, "type": t.kind, "os_type": t.os_type, "state": t.state,
-        "priority": t.priority, "migration_ip": t.migration_ip, "region_id": t.region_id,
-        "region_name": t.region_name, "project_id": t.target_project_id,
-        "project_name": t.target_project_name, "enterprise_project_id": t.enterprise_project_id,
-        "vm_template_id": t.vm_template_id,
-        "start_target_server": t.start_target_server, "syncing": t.syncing,
-        "speed_limit": t.speed_limit, "create_date": t.create_date, "start_date": t.start_date,
-        "finish_date": t.finish_date, "connected": t.source_connected, "error_json": "",
-        "log_collect_status": "INIT", "sub_tasks": [],
-        "source_server": {
-            "id": t.source_id, "name": t.source_name, "ip": t.source_ip,
-            "os_type": t.source_os_type, "os_version": t.source_os_version,
-            "state": t.source_state, "migration_cycle": t.source_migration_cycle,
-        },
-        "target_server": target_server,
-    })
 }
 
 #[utoipa::path(
@@ -186,13 +162,17 @@ async fn show_task(
 ) -> Result<HttpResponse, SmsError> {
     caller.require("sms:server:showTask")?;
     let id = domain::path_id(&id, domain::TASK_ID_MAX)?;
-    let row = store::task(&mut *state.db.read().await?, project(&caller)?, id)
+    let mut tx = state.db.read().await?;
+    let row = store::task(&mut tx, project(&caller)?, id)
         .await?
         .ok_or_else(|| SmsError::NotFound {
             what: "migration task",
             ids: vec![id.to_owned()],
         })?;
-    Ok(HttpResponse::Ok().json(task_json(&row)))
+    let subtasks = store::subtasks_of(&mut tx, &[id]).await?;
+    let settings = store::settings_of(&mut tx, &[id]).await?;
+    let mut rendered = views::tasks(std::slice::from_ref(&row), &subtasks, &settings);
+    Ok(HttpResponse::Ok().json(rendered.pop()))
 }
 
 #[utoipa::path(

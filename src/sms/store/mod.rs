@@ -1,15 +1,19 @@
 //! All SMS SQL, one file per resource. Every function takes the connection of the
 //! transaction its handler opened; none begins or commits on its own.
 
+mod agent;
 mod config;
 mod migprojects;
 mod sources;
+mod task_settings;
 mod tasks;
 mod templates;
 
+pub use agent::*;
 pub use config::*;
 pub use migprojects::*;
 pub use sources::*;
+pub use task_settings::*;
 pub use tasks::*;
 pub use templates::*;
 

@@ -39,6 +39,21 @@ pub struct SourceRow {
     pub task_region_id: Option<String>,
     pub task_project_id: Option<String>,
     pub task_project_name: Option<String>,
+    pub replicatesize: i64,
+    pub totalsize: i64,
+    pub state_action_time: Option<i64>,
+    pub stage_action_time: Option<i64>,
+    pub is_consistency_result_exist: bool,
+    pub task_estimate_complete_time: Option<i64>,
+    pub task_migrate_speed: Option<f64>,
+    pub task_compress_rate: Option<f64>,
+    pub task_vm_template_id: Option<String>,
+    pub task_target_server: Option<String>,
+    pub task_log_collect_status: Option<String>,
+    pub task_log_bucket: Option<String>,
+    pub task_log_upload_time: Option<i64>,
+    pub task_remain_seconds: Option<i64>,
+    pub task_subtask_info: Option<String>,
 }
 
 const SOURCE_SELECT: &str = "
@@ -48,7 +63,16 @@ const SOURCE_SELECT: &str = "
            t.id AS task_id, t.name AS task_name, t.type AS task_type, t.state AS task_state,
            t.start_date AS task_start_date, t.speed_limit AS task_speed_limit,
            t.start_target_server AS task_start_target_server, t.region_id AS task_region_id,
-           t.target_project_id AS task_project_id, t.target_project_name AS task_project_name
+           t.target_project_id AS task_project_id, t.target_project_name AS task_project_name,
+           s.replicatesize, s.totalsize, s.state_action_time, s.stage_action_time,
+           EXISTS (SELECT 1 FROM task_consistency_results c WHERE c.task_id = t.id)
+               AS is_consistency_result_exist,
+           t.estimate_complete_time AS task_estimate_complete_time,
+           t.migrate_speed AS task_migrate_speed, t.compress_rate AS task_compress_rate,
+           t.vm_template_id AS task_vm_template_id, t.target_server AS task_target_server,
+           t.log_collect_status AS task_log_collect_status, t.log_bucket AS task_log_bucket,
+           t.log_upload_time AS task_log_upload_time, t.remain_seconds AS task_remain_seconds,
+           t.subtask_info AS task_subtask_info
       FROM source_servers s LEFT JOIN tasks t ON t.id = s.current_task_id";
 
 /// Filters of `GET /v3/sources`; `None` means "any".

@@ -62,7 +62,25 @@ pub struct TaskRow {
     pub source_state: String,
     pub source_connected: bool,
     pub source_migration_cycle: String,
+    pub source_details: String,
     pub vm_template_id: Option<String>,
+    pub migrate_speed: f64,
+    pub compress_rate: f64,
+    pub remain_seconds: i64,
+    pub estimate_complete_time: Option<i64>,
+    pub total_time: i64,
+    pub error_json: String,
+    pub subtask_info: String,
+    pub total_cpu_usage: f64,
+    pub agent_cpu_usage: f64,
+    pub total_mem_usage: f64,
+    pub agent_mem_usage: f64,
+    pub total_disk_io: f64,
+    pub agent_disk_io: f64,
+    pub need_migration_test: bool,
+    /// JSON object or NULL.
+    pub network_check_info: Option<String>,
+    pub log_collect_status: String,
 }
 
 const TASK_SELECT: &str = "
@@ -73,7 +91,11 @@ const TASK_SELECT: &str = "
            s.id AS source_id, s.name AS source_name, s.ip AS source_ip,
            s.os_type AS source_os_type, s.os_version AS source_os_version,
            s.state AS source_state, s.connected AS source_connected,
-           s.migration_cycle AS source_migration_cycle
+           s.migration_cycle AS source_migration_cycle, s.details AS source_details,
+           t.migrate_speed, t.compress_rate, t.remain_seconds, t.estimate_complete_time,
+           t.total_time, t.error_json, t.subtask_info, t.total_cpu_usage, t.agent_cpu_usage,
+           t.total_mem_usage, t.agent_mem_usage, t.total_disk_io, t.agent_disk_io,
+           t.need_migration_test, t.network_check_info, t.log_collect_status
       FROM tasks t JOIN source_servers s ON s.id = t.source_server_id";
 
 #[derive(Debug, Default, Clone)]
@@ -311,4 +333,58 @@ pub async fn force_task_state(
         .execute(conn)
         .await?;
     Ok(done.rows_affected() > 0)
+}
+
+/// One step of a task as the agent reported it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SubtaskRow {
+    pub task_id: String,
+    pub id: i64,
+    pub name: String,
+    pub progress: i64,
+    pub start_date: Option<i64>,
+    pub end_date: Option<i64>,
+    pub migrate_speed: f64,
+    pub user_op: String,
+    pub process_trace: String,
+}
+
+/// The subtasks of the given tasks, in order, in one query.
+pub async fn subtasks_of(
+    conn: &mut SqliteConnection,
+    task_ids: &[&str],
+) -> sqlx::Result<Vec<SubtaskRow>> {
+    if task_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut q = sqlx::QueryBuilder::new(
+        "SELECT task_id, id, name, progress, start_date, end_date, migrate_speed, user_op,
+                process_trace FROM task_subtasks WHERE task_id IN (",
+    );
+    let mut ids = q.separated(", ");
+    for id in task_ids {
+        ids.push_bind(id.to_string());
+    }
+    q.push(") ORDER BY task_id, id");
+    q.build_query_as().fetch_all(&mut *conn).await
+}
+
+/// The configuration settings of the given tasks (task id, key, value, status).
+pub async fn settings_of(
+    conn: &mut SqliteConnection,
+    task_ids: &[&str],
+) -> sqlx::Result<Vec<(String, String, String, String)>> {
+    if task_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut q = sqlx::QueryBuilder::new(
+        "SELECT task_id, config_key, config_value, config_status FROM task_config_settings
+          WHERE task_id IN (",
+    );
+    let mut ids = q.separated(", ");
+    for id in task_ids {
+        ids.push_bind(id.to_string());
+    }
+    q.push(") ORDER BY task_id, config_key");
+    q.build_query_as().fetch_all(&mut *conn).await
 }

@@ -162,6 +162,58 @@ def main():
     call(sms, "update_task", V3.UpdateTaskRequest(task_id=task, body=V3.PutTaskReq(name="sdk-task-2")))
     call(sms, "update_task_status", V3.UpdateTaskStatusRequest(
         task_id=task, body=V3.UpdateTaskStatusReq(operation="start")))
+    # Playing the agent.
+    call(sms, "update_task_speed", V3.UpdateTaskSpeedRequest(task_id=task, body=V3.UpdateTaskSpeedReq(
+        subtask_name="CREATE_CLOUD_SERVER", progress=100, replicatesize=0, totalsize=42949672960,
+        process_trace="created", migrate_speed=0.0, remain_time=600)))
+    call(sms, "update_task_speed", V3.UpdateTaskSpeedRequest(task_id=task, body=V3.UpdateTaskSpeedReq(
+        subtask_name="MIGRATE_LINUX_BLOCK", progress=40, replicatesize=17179869184,
+        totalsize=42949672960, process_trace="copying", migrate_speed=95.5, remain_time=300,
+        total_cpu_usage=12.5)))
+    progressed = call(sms, "show_task", V3.ShowTaskRequest(task_id=task))
+    checks["sub_tasks"] = [(t.name, t.progress) for t in progressed.sub_tasks]
+    checks["migrate_speed"] = progressed.migrate_speed
+    checks["command_running"] = call(sms, "show_command", V3.ShowCommandRequest(server_id=source)).command_name
+    call(sms, "collect_log", V3.CollectLogRequest(task_id=task, body=V3.UploadLogRequestBody(log_bucket="logs")))
+    checks["command_log"] = call(sms, "show_command", V3.ShowCommandRequest(server_id=source)).command_name
+    call(sms, "update_command_result", V3.UpdateCommandResultRequest(server_id=source, body=V3.CommandBody(
+        command_name="UPLOAD_LOG", result="success", result_detail={"object": "logs/agent.zip"})))
+    checks["command_after_log"] = call(sms, "show_command", V3.ShowCommandRequest(server_id=source)).command_name
+    call(sms, "update_copy_state", V3.UpdateCopyStateRequest(source_id=source, body=V3.PutCopyStateReq(
+        copystate="REPLICATE", migrationcycle="replicating")))
+    call(sms, "update_disk_info", V3.UpdateDiskInfoRequest(source_id=source, body=V3.PutDiskInfoReq(
+        disks=[V3.ServerDisk(name="/dev/vda", partition_style="MBR", device_use="OS", size=42949672960,
+                             used_size=1073741824)])))
+    call(sms, "update_speed", V3.UpdateSpeedRequest(task_id=task, body=V3.SpeedLimit(speed_limit=[
+        V3.SpeedLimitlJson(start="0:00", end="8:00", speed=100, over_speed_threshold=20.0)])))
+    windows = call(sms, "shows_speed_limits", V3.ShowsSpeedLimitsRequest(task_id=task)).speed_limit
+    checks["speed_limits"] = [(w.start, w.end, w.speed) for w in windows]
+    first = call(sms, "show_passphrase", V3.ShowPassphraseRequest(task_id=task)).passphrase
+    checks["passphrase_stable"] = first == call(
+        sms, "show_passphrase", V3.ShowPassphraseRequest(task_id=task)).passphrase
+    checks["cert_pem"] = call(sms, "show_cert_key", V3.ShowCertKeyRequest(
+        task_id=task, enable_ca_cert=True)).cert.startswith("-----BEGIN CERTIFICATE-----")
+    call(sms, "upload_special_configuration_setting", V3.UploadSpecialConfigurationSettingRequest(
+        task_id=task, body=V3.ConfigurationRequestBody(configurations=[
+            V3.ConfigBody(config_key="MIGRATE_EXCLUDE_DIR", config_value="/tmp")])))
+    settings = call(sms, "show_config_setting", V3.ShowConfigSettingRequest(task_id=task))
+    checks["config_settings"] = [settings.migrate_type] + [
+        (c.config_key, c.config_value) for c in settings.configurations]
+    call(sms, "update_consistency_result", V3.UpdateConsistencyResultRequest(
+        task_id=task, body=V3.SetConsistencyResultRequestBody(consistency_result=[
+            V3.ConsistencyResult(dir_check="/etc", num_total_files=10, num_different_files=0,
+                                 num_target_miss_files=0, num_target_more_files=0)])))
+    checks["consistency"] = len(call(sms, "show_consistency_result",
+                                     V3.ShowConsistencyResultRequest(task_id=task)).result_list)
+    exported = call(sms, "export_consistency_results", V3.ExportConsistencyResultsRequest(
+        body=V3.BatchGetConsistencyResultReq(task_info=[V3.BatchConsistencyReq(task_id=task)])))
+    chunks = []
+    exported.consume_download_stream(lambda stream: chunks.append(stream.content))
+    checks["export_has_etc"] = b"/etc" in b"".join(chunks)
+    checks["network_check"] = call(sms, "update_network_check_info", V3.UpdateNetworkCheckInfoRequest(
+        task_id=task, body=V3.NetworkCheckInfoRequestBody(
+            network_delay=1.5, network_jitter=0.5, migration_speed=100.0, loss_percentage=0.0,
+            cpu_usage=10.0, mem_usage=20.0, evaluation_result="GOOD"))).task_id == task
     call(sms, "update_task_status", V3.UpdateTaskStatusRequest(
         task_id=task, body=V3.UpdateTaskStatusReq(operation="stop")))
     call(sms, "delete_task", V3.DeleteTaskRequest(task_id=task))

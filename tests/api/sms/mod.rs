@@ -1,10 +1,12 @@
 //! SMS v3 black-box: source servers, tasks, actions and the all-or-nothing batch delete.
 
 mod access;
+mod agent;
 mod batch_delete;
 mod migprojects;
 mod sources;
 mod surface;
+mod task_settings;
 mod tasks;
 mod templates;
 
