@@ -1,7 +1,8 @@
 //! SMS v3 errors, rendered as Huawei Cloud renders them (`error_code` / `error_msg`).
 //!
-//! The codes for invalid parameters, unknown ids and refused deletes are not published;
-//! the ones below are cloudtwin's choice and are listed in the README.
+//! Codes follow the v3 API reference per operation (SMS.6010/6011 for bad bodies, 7602
+//! and 7703 for unknown servers and tasks, 7714/7715 for actions, 7719 for refused
+//! deletes); where v3 documents none a v1 code stands in, as the README lists.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
@@ -56,7 +57,9 @@ impl From<Rejection> for SmsError {
         match r {
             Rejection::NotFound { .. } => SmsError::RouteNotFound,
             Rejection::MethodNotAllowed { method, .. } => SmsError::MethodNotAllowed(method),
-            Rejection::BadRequest(msg) => SmsError::InvalidParam {
+            Rejection::BadRequest(msg) => SmsError::Documented {
+                status: StatusCode::BAD_REQUEST,
+                code: "SMS.6010",
                 msg: format!("invalid request body: {msg}"),
                 params: vec!["body".into()],
             },
@@ -96,13 +99,42 @@ impl SmsError {
         }
     }
 
+    /// The same refusal under the code a particular operation documents for bad input
+    /// (a batch delete's SMS.2031/2032, say); other errors pass unchanged.
+    pub fn recode(self, bad_json: &'static str, bad_field: &'static str) -> Self {
+        match self {
+            SmsError::Documented {
+                status,
+                code: "SMS.6010",
+                msg,
+                params,
+            } => SmsError::Documented {
+                status,
+                code: bad_json,
+                msg,
+                params,
+            },
+            SmsError::InvalidParam { msg, params } => SmsError::Documented {
+                status: StatusCode::BAD_REQUEST,
+                code: bad_field,
+                msg,
+                params,
+            },
+            other => other,
+        }
+    }
+
     pub fn code(&self) -> &'static str {
         match self {
-            SmsError::InvalidParam { .. } => "SMS.1001",
-            SmsError::NotFound { .. } => "SMS.1002",
-            SmsError::NotDeletable { .. } => "SMS.2015",
+            SmsError::InvalidParam { .. } => "SMS.6011",
+            SmsError::NotFound { what, .. } => match *what {
+                "migration task" => "SMS.7703",
+                "source server" => "SMS.7602",
+                _ => "SMS.1002",
+            },
+            SmsError::NotDeletable { .. } => "SMS.7719",
             SmsError::IllegalTransition { code, .. } => code,
-            SmsError::SourceMissing { .. } => "SMS.2216",
+            SmsError::SourceMissing { .. } => "SMS.7602",
             SmsError::Conflict { .. } => "SMS.1003",
             SmsError::Documented { code, .. } => code,
             SmsError::Auth(AuthError::Forbidden { .. }) => "SMS.9004",

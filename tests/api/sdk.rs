@@ -84,7 +84,7 @@ async fn official_sdk_drives_the_task_lifecycle() {
     assert_eq!(r["after_start"], "RUNNING");
     let refused = &r["refused"];
     assert_eq!(refused["status"], 400);
-    assert_eq!(refused["error_code"], "SMS.2015");
+    assert_eq!(refused["error_code"], "SMS.7719");
     assert!(
         refused["request_id"]
             .as_str()
@@ -118,7 +118,7 @@ async fn official_sdk_drives_the_task_lifecycle() {
 
     assert_eq!(r["after_delete"], 0);
     assert_eq!(r["unknown"]["status"], 404);
-    assert_eq!(r["unknown"]["error_code"], "SMS.1002");
+    assert_eq!(r["unknown"]["error_code"], "SMS.7703");
 }
 
 #[tokio::test]

@@ -44,7 +44,7 @@ impl TaskType {
     }
 }
 
-/// The operations of `POST /v3/tasks/{id}/action` that cloudtwin drives.
+/// The v3 operations of `POST /v3/tasks/{id}/action` (UpdateTaskStatusReq).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Operation {
     Start,
@@ -52,8 +52,12 @@ pub enum Operation {
     Restart,
     Test,
     CloneTest,
-    Sync,
     Cutover,
+    NetworkCheck,
+    Skip,
+    Clear,
+    MigrationTest,
+    ErrorForOverspeed,
 }
 
 impl Operation {
@@ -64,17 +68,30 @@ impl Operation {
             "restart" => Operation::Restart,
             "test" => Operation::Test,
             "clone_test" => Operation::CloneTest,
-            "sync" => Operation::Sync,
             "cutover" => Operation::Cutover,
+            "network_check" => Operation::NetworkCheck,
+            "skip" => Operation::Skip,
+            "clear" => Operation::Clear,
+            "migration_test" => Operation::MigrationTest,
+            "error_for_overspeed" => Operation::ErrorForOverspeed,
+            // `sync` was a v1 operation; v3 runs an incremental sync with `start`.
             other => {
-                return Err(SmsError::invalid(
+                return Err(SmsError::bad(
+                    "SMS.6011",
                     "operation",
                     format!(
-                        "operation {other:?} is not supported; use start, stop, restart, test, clone_test, sync or cutover"
+                        "operation {other:?} is not a v3 operation; use start, stop, test, cutover, \
+                         clone_test, restart, network_check, skip, clear, migration_test or \
+                         error_for_overspeed"
                     ),
                 ));
             }
         })
+    }
+
+    /// Whether the operation (re)starts the migration, which dates the task's start.
+    pub fn starts(self) -> bool {
+        matches!(self, Operation::Start | Operation::Restart)
     }
 }
 
@@ -85,19 +102,22 @@ pub struct Transition {
     pub source: SourceState,
 }
 
-/// The state machine of a task. The real service passes through intermediate states
-/// (ABORTING, cutovering…) driven by its agent; the twin lands on the settled state at
-/// once, and tests that need the intermediate ones set them through the admin routes.
+/// The state machine of a task, with the v3 reference's preconditions and codes (v1
+/// codes where v3 documents none: SMS.1040, 1041, 1042). The real service passes through
+/// intermediate states (ABORTING, cutovering…) driven by its agent; the twin lands on the
+/// settled state at once, and tests that need the intermediate ones set them through the
+/// admin routes.
 ///
-/// Every operation but `stop` needs the source's agent connected: the real service
-/// cannot drive a server it cannot reach.
+/// Every operation but `stop` and `error_for_overspeed` needs the source's agent
+/// connected: the real service cannot drive a server it cannot reach.
 pub fn transition(
     op: Operation,
     task: TaskState,
+    source: SourceState,
     source_connected: bool,
 ) -> Result<Transition, SmsError> {
     use TaskState::*;
-    if !source_connected && op != Operation::Stop {
+    if !source_connected && !matches!(op, Operation::Stop | Operation::ErrorForOverspeed) {
         return Err(SmsError::IllegalTransition {
             code: "SMS.1042",
             msg: "the source server's agent is not connected to SMS".into(),
@@ -108,39 +128,66 @@ pub fn transition(
         msg: format!("the task is {task}; this operation needs a task that is {allowed}"),
     };
     let to = |task, source| Ok(Transition { task, source });
+    let stays = || to(task, source);
     match op {
         Operation::Start => match task {
+            // Starts, resumes a paused or failed migration.
             Ready | Abort | MigrateFail => to(Running, SourceState::Replicate),
-            _ => Err(illegal("SMS.1039", "READY, ABORT or MIGRATE_FAIL")),
-        },
-        Operation::Stop => match task {
-            Running | Syncing => to(Abort, SourceState::Stopped),
-            _ => Err(illegal("SMS.1038", "RUNNING or SYNCING")),
-        },
-        Operation::Restart => match task {
-            MigrateFail | SyncFail | Abort => to(Running, SourceState::Replicate),
-            _ => Err(illegal("SMS.1040", "MIGRATE_FAIL, SYNC_FAIL or ABORT")),
-        },
-        Operation::Sync => match task {
+            // A migrated task synchronizes the increment.
             MigrateSuccess | SyncSuccess | SyncFail => to(Syncing, SourceState::Syncing),
             _ => Err(illegal(
-                "SMS.1041",
-                "MIGRATE_SUCCESS, SYNC_SUCCESS or SYNC_FAIL",
+                "SMS.7715",
+                "READY, ABORT, MIGRATE_FAIL (start), or MIGRATE_SUCCESS, SYNC_SUCCESS, SYNC_FAIL (synchronize)",
             )),
+        },
+        Operation::Stop | Operation::ErrorForOverspeed => match task {
+            Running | Syncing => to(Abort, SourceState::Stopped),
+            _ => Err(illegal("SMS.7714", "RUNNING or SYNCING")),
+        },
+        Operation::Restart => match task {
+            MigrateFail | SyncFail => to(Running, SourceState::Replicate),
+            _ => Err(illegal("SMS.1040", "MIGRATE_FAIL or SYNC_FAIL")),
         },
         Operation::Test => match task {
             MigrateSuccess | SyncSuccess => to(task, SourceState::PremigReady),
             _ => Err(illegal("SMS.1041", "MIGRATE_SUCCESS or SYNC_SUCCESS")),
         },
         Operation::CloneTest => match task {
-            MigrateSuccess | SyncSuccess => to(task, SourceState::Cloning),
-            _ => Err(illegal("SMS.1041", "MIGRATE_SUCCESS or SYNC_SUCCESS")),
+            MigrateSuccess | SyncSuccess | Syncing => to(task, SourceState::Cloning),
+            _ => Err(illegal(
+                "SMS.1041",
+                "MIGRATE_SUCCESS, SYNC_SUCCESS or SYNCING",
+            )),
         },
         Operation::Cutover => match task {
             MigrateSuccess | SyncSuccess | Syncing => to(MigrateSuccess, SourceState::Finished),
             _ => Err(illegal(
                 "SMS.1041",
                 "MIGRATE_SUCCESS, SYNC_SUCCESS or SYNCING",
+            )),
+        },
+        // The check's results come back through update-network-check-info.
+        Operation::NetworkCheck => stays(),
+        // The consistency check is skipped where the migration runs; it goes on.
+        Operation::Skip => match task {
+            Running | Syncing => stays(),
+            _ => Err(illegal(
+                "SMS.7720",
+                "RUNNING or SYNCING (checking consistency)",
+            )),
+        },
+        Operation::Clear => match task {
+            Running | Syncing | Aborting | Deleting => Err(illegal(
+                "SMS.1041",
+                "not migrating (clearing removes the snapshots a migration uses)",
+            )),
+            _ => to(task, SourceState::Cleared),
+        },
+        Operation::MigrationTest => match task {
+            Ready | MigrateSuccess | SyncSuccess => to(task, SourceState::Premiged),
+            _ => Err(illegal(
+                "SMS.1041",
+                "READY, MIGRATE_SUCCESS or SYNC_SUCCESS",
             )),
         },
     }
@@ -375,22 +422,37 @@ mod tests {
 
     #[test]
     fn illegal_transitions_are_refused() {
+        let waiting = SourceState::Waiting;
+        let go = |op, task, connected| transition(op, task, waiting, connected);
         assert_eq!(
-            transition(Operation::Start, TaskState::Ready, true)
-                .unwrap()
-                .task,
+            go(Operation::Start, TaskState::Ready, true).unwrap().task,
             TaskState::Running
         );
         assert_eq!(
-            transition(Operation::Stop, TaskState::Running, true)
+            go(Operation::Stop, TaskState::Running, true)
                 .unwrap()
                 .source,
             SourceState::Stopped
         );
-        assert!(transition(Operation::Stop, TaskState::Ready, true).is_err());
-        assert!(transition(Operation::Start, TaskState::Running, true).is_err());
-        assert!(transition(Operation::Sync, TaskState::Ready, true).is_err());
-        assert!(transition(Operation::Start, TaskState::Ready, false).is_err());
-        assert!(transition(Operation::Stop, TaskState::Running, false).is_ok());
+        assert!(go(Operation::Stop, TaskState::Ready, true).is_err());
+        assert!(go(Operation::Start, TaskState::Running, true).is_err());
+        // v3 has no `sync`: a migrated task synchronizes with `start`.
+        assert!(Operation::parse("sync").is_err());
+        assert_eq!(
+            go(Operation::Start, TaskState::MigrateSuccess, true)
+                .unwrap()
+                .task,
+            TaskState::Syncing
+        );
+        assert!(go(Operation::Start, TaskState::Ready, false).is_err());
+        assert!(go(Operation::Stop, TaskState::Running, false).is_ok());
+        assert!(go(Operation::Skip, TaskState::Ready, true).is_err());
+        assert_eq!(
+            go(Operation::NetworkCheck, TaskState::Ready, true).unwrap(),
+            Transition {
+                task: TaskState::Ready,
+                source: waiting
+            }
+        );
     }
 }

@@ -4,7 +4,9 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::super::domain::{self, NewSource, Page, RegisterSourceBody, SourceState};
+use super::super::domain::{
+    self, MigrationCycle, NewSource, Page, RegisterSourceBody, SourceState,
+};
 use super::super::error::SmsError;
 use super::super::store;
 use super::super::store::SourceFilter;
@@ -101,17 +103,25 @@ struct SourceQuery {
     name: Option<String>,
     /// exact IPv4
     ip: Option<String>,
+    /// exact IPv6
+    ipv6: Option<String>,
     /// source state, any case
     state: Option<String>,
     /// true or false
     connected: Option<String>,
     /// migration project id
     migproject: Option<String>,
+    /// migration stage: checking, setting, replicating, syncing, cutovering or cutovered
+    migration_cycle: Option<String>,
     /// enterprise project
     enterprise_project_id: Option<String>,
-    /// 1 to 100, default 50
+    /// true or false: whether the current task has consistency results
+    is_consistency_result_exist: Option<String>,
+    /// the id of the current task's target server
+    vm_id: Option<String>,
+    /// 0 to 200, 0 or absent meaning 200
     limit: Option<String>,
-    /// default 0
+    /// 0 to 65535, default 0
     offset: Option<String>,
 }
 
@@ -130,7 +140,7 @@ async fn list_sources(
 ) -> Result<HttpResponse, SmsError> {
     caller.require("sms:server:listServer")?;
     let q = query.into_inner();
-    let page = Page::parse(q.limit.as_deref(), q.offset.as_deref(), 100, 50)?;
+    let page = Page::parse(q.limit.as_deref(), q.offset.as_deref(), 200, 200)?;
     let source_state = non_empty(q.state)
         .map(|s| {
             SourceState::parse(&s)
@@ -138,21 +148,37 @@ async fn list_sources(
                 .ok_or_else(|| SmsError::invalid("state", format!("unknown state {s:?}")))
         })
         .transpose()?;
-    let connected = match q.connected.as_deref() {
-        None | Some("") => None,
-        Some("true") => Some(true),
-        Some("false") => Some(false),
-        Some(_) => {
-            return Err(SmsError::invalid(
-                "connected",
-                "connected must be true or false",
-            ));
-        }
+    let flag = |field: &str, raw: Option<&str>| match raw {
+        None | Some("") => Ok(None),
+        Some("true") => Ok(Some(true)),
+        Some("false") => Ok(Some(false)),
+        Some(_) => Err(SmsError::invalid(
+            field,
+            format!("{field} must be true or false"),
+        )),
     };
+    let connected = flag("connected", q.connected.as_deref())?;
+    let is_consistency_result_exist = flag(
+        "is_consistency_result_exist",
+        q.is_consistency_result_exist.as_deref(),
+    )?;
+    let migration_cycle = non_empty(q.migration_cycle)
+        .map(|c| {
+            MigrationCycle::from_text(&c)
+                .map(|c| c.as_str().to_owned())
+                .ok_or_else(|| {
+                    SmsError::invalid("migration_cycle", format!("unknown migration_cycle {c:?}"))
+                })
+        })
+        .transpose()?;
     let filter = SourceFilter {
         id: non_empty(q.id),
         name: non_empty(q.name),
         ip: non_empty(q.ip),
+        ipv6: non_empty(q.ipv6),
+        migration_cycle,
+        is_consistency_result_exist,
+        vm_id: non_empty(q.vm_id),
         state: source_state,
         connected,
         migproject: non_empty(q.migproject),

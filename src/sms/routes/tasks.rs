@@ -44,8 +44,23 @@ async fn delete_tasks(
     body: JsonBody<IdsBody>,
 ) -> Result<HttpResponse, SmsError> {
     caller.require("sms:server:batchDeleteTask")?;
-    let ids = BatchIds::parse(body.parse()?.ids, domain::TASK_ID_MAX)?;
-    delete_all(&state, &caller, Deletion::Tasks, &ids).await
+    let body = body
+        .parse()
+        .map_err(|e| SmsError::from(e).recode("SMS.2031", "SMS.2032"))?;
+    let ids = BatchIds::parse(body.ids, domain::TASK_ID_MAX)
+        .map_err(|e| e.recode("SMS.2031", "SMS.2032"))?;
+    // The batch names unknown tasks with its own code.
+    delete_all(&state, &caller, Deletion::Tasks, &ids)
+        .await
+        .map_err(|e| match e {
+            SmsError::NotFound { ids, .. } => SmsError::Documented {
+                status: actix_web::http::StatusCode::NOT_FOUND,
+                code: "SMS.2219",
+                msg: "migration tasks not found".into(),
+                params: ids,
+            },
+            other => other,
+        })
 }
 
 #[utoipa::path(
@@ -233,7 +248,8 @@ async fn task_action(
     let body = body.parse()?;
     let op = Operation::parse(body.operation.as_deref().unwrap_or(""))?;
     if op == Operation::CloneTest && body.template_id.as_deref().is_none_or(str::is_empty) {
-        return Err(SmsError::invalid(
+        return Err(SmsError::bad(
+            "SMS.6011",
             "template_id",
             "clone_test needs a template_id",
         ));

@@ -81,6 +81,11 @@ pub struct SourceFilter {
     pub id: Option<String>,
     pub name: Option<String>,
     pub ip: Option<String>,
+    pub ipv6: Option<String>,
+    pub migration_cycle: Option<String>,
+    pub is_consistency_result_exist: Option<bool>,
+    /// The id of the task's target (clone) server.
+    pub vm_id: Option<String>,
     pub state: Option<String>,
     pub connected: Option<bool>,
     pub migproject: Option<String>,
@@ -92,6 +97,20 @@ impl SourceFilter {
         [
             Condition::equals("s.id", &self.id),
             Condition::equals("s.ip", &self.ip),
+            Condition::equals("s.ipv6", &self.ipv6),
+            Condition::equals("s.migration_cycle", &self.migration_cycle),
+            Condition::equals(
+                "(SELECT json_extract(t.target_server, '$.vm_id') FROM tasks t \
+                  WHERE t.id = s.current_task_id)",
+                &self.vm_id,
+            ),
+            self.is_consistency_result_exist.map(|e| {
+                Condition::Flag(
+                    "EXISTS (SELECT 1 FROM task_consistency_results c \
+                     WHERE c.task_id = s.current_task_id)",
+                    e,
+                )
+            }),
             Condition::equals("s.state", &self.state),
             Condition::equals("s.migproject", &self.migproject),
             Condition::equals("s.enterprise_project_id", &self.enterprise_project_id),

@@ -281,8 +281,8 @@ pub async fn apply_operation(
     id: &str,
     op: Operation,
 ) -> Result<(), SmsError> {
-    let current: Option<(String, String, bool)> = sqlx::query_as(
-        "SELECT t.state, t.source_server_id, s.connected
+    let current: Option<(String, String, bool, String)> = sqlx::query_as(
+        "SELECT t.state, t.source_server_id, s.connected, s.state
            FROM tasks t JOIN source_servers s ON s.id = t.source_server_id
           WHERE t.project_id = ? AND t.id = ?",
     )
@@ -290,15 +290,22 @@ pub async fn apply_operation(
     .bind(id)
     .fetch_optional(&mut *conn)
     .await?;
-    let (state, source_id, connected) = current.ok_or_else(|| SmsError::NotFound {
-        what: "migration task",
-        ids: vec![id.to_owned()],
-    })?;
+    let (state, source_id, connected, source_state) =
+        current.ok_or_else(|| SmsError::NotFound {
+            what: "migration task",
+            ids: vec![id.to_owned()],
+        })?;
     let state = TaskState::parse(&state)
         .ok_or_else(|| SmsError::Internal(format!("task {id} has unknown state {state}")))?;
-    let next = domain::transition(op, state, connected)?;
+    let source_state = SourceState::parse(&source_state).ok_or_else(|| {
+        SmsError::Internal(format!(
+            "source {source_id} has unknown state {source_state}"
+        ))
+    })?;
+    let next = domain::transition(op, state, source_state, connected)?;
     let now = now_ms();
-    let starts = matches!(op, Operation::Start | Operation::Restart);
+    // An incremental sync keeps the first start date.
+    let starts = op.starts() && next.task == TaskState::Running;
     let finishes = matches!(op, Operation::Cutover);
     sqlx::query(
         "UPDATE tasks SET state = ?2,

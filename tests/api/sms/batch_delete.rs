@@ -39,7 +39,7 @@ async fn check_rule(rule: DeleteRule, blocking: &[&str]) {
             let expect_blocked = connected && blocking.contains(state);
             if expect_blocked {
                 assert_eq!(status, 400, "{rule:?} {state} connected: {body}");
-                assert_eq!(body["error_code"], "SMS.2015");
+                assert_eq!(body["error_code"], "SMS.7719");
             } else {
                 assert_eq!(
                     status, 200,
@@ -103,7 +103,7 @@ async fn batch_size_and_id_length_boundaries() {
     for body in [json!({}), json!({"ids": []}), json!({"ids": null})] {
         let (status, err) = sms.call(Method::POST, "/v3/tasks/delete", Some(body)).await;
         assert_eq!(status, 400, "{err}");
-        assert_eq!(err["error_code"], "SMS.1001");
+        assert_eq!(err["error_code"], "SMS.2032");
         assert_eq!(err["error_param"][0], "ids");
     }
     let fifty_one: Vec<String> = (0..51).map(|i| format!("x{i}")).collect();
@@ -181,7 +181,7 @@ async fn bad_bodies_get_sms_errors() {
     ] {
         let (status, err) = sms.call(Method::POST, "/v3/tasks/delete", Some(body)).await;
         assert_eq!(status, 400);
-        assert_eq!(err["error_code"], "SMS.1001");
+        assert_eq!(err["error_code"], "SMS.2032");
         assert_eq!(err["error_param"][0], param);
     }
     let res = sms
@@ -195,7 +195,7 @@ async fn bad_bodies_get_sms_errors() {
         .unwrap();
     assert_eq!(res.status(), 400);
     let err: Value = res.json().await.unwrap();
-    assert_eq!(err["error_code"], "SMS.1001");
+    assert_eq!(err["error_code"], "SMS.2031");
 
     let (status, err) = sms.call(Method::GET, "/v3/tasks/delete", None).await;
     assert_eq!(status, 405, "{err}");

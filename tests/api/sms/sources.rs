@@ -76,7 +76,7 @@ async fn updating_and_deleting_sources_and_tasks() {
         .call(Method::POST, "/v3/tasks", Some(json!({"name": "x", "type": "MIGRATE_FILE", "os_type": "LINUX", "source_server": {"id": "nope"}})))
         .await;
     assert_eq!(status, 400);
-    assert_eq!(body["error_code"], "SMS.2216");
+    assert_eq!(body["error_code"], "SMS.7602");
 
     sms.set_source(&source, "replicate", true).await;
     let (status, _) = sms

@@ -39,7 +39,7 @@ async fn full_lifecycle_register_create_start_refuse_stop_delete() {
 
     let (status, body) = sms.delete(&[&task]).await;
     assert_eq!(status, 400, "{body}");
-    assert_eq!(body["error_code"], "SMS.2015");
+    assert_eq!(body["error_code"], "SMS.7719");
     let param = body["error_param"][0].as_str().unwrap();
     assert!(
         param.contains(&task) && param.contains("replicate"),
@@ -72,7 +72,7 @@ async fn full_lifecycle_register_create_start_refuse_stop_delete() {
         .call(Method::GET, &format!("/v3/tasks/{task}"), None)
         .await;
     assert_eq!(status, 404);
-    assert_eq!(body["error_code"], "SMS.1002");
+    assert_eq!(body["error_code"], "SMS.7703");
 }
 
 #[tokio::test]
@@ -88,7 +88,7 @@ async fn illegal_actions_are_refused_without_change() {
         )
         .await;
     assert_eq!(status, 400);
-    assert_eq!(body["error_code"], "SMS.1038");
+    assert_eq!(body["error_code"], "SMS.7714");
     let (status, body) = sms
         .call(
             Method::POST,
@@ -114,7 +114,7 @@ async fn illegal_actions_are_refused_without_change() {
         )
         .await;
     assert_eq!(status, 400);
-    assert_eq!(body["error_code"], "SMS.1039");
+    assert_eq!(body["error_code"], "SMS.7715");
     let (_, shown) = sms
         .call(Method::GET, &format!("/v3/tasks/{task}"), None)
         .await;
@@ -144,9 +144,12 @@ async fn listing_filters_and_paging() {
     let (status, body) = sms.call(Method::GET, "/v3/tasks?state=NOPE", None).await;
     assert_eq!(status, 400);
     assert_eq!(body["error_param"][0], "state");
-    let (status, body) = sms.call(Method::GET, "/v3/sources?limit=101", None).await;
+    // The v3 reference: list_servers pages 0-200 (0 is the default, 200).
+    let (status, body) = sms.call(Method::GET, "/v3/sources?limit=201", None).await;
     assert_eq!(status, 400);
     assert_eq!(body["error_param"][0], "limit");
+    let (_, body) = sms.call(Method::GET, "/v3/sources?limit=0", None).await;
+    assert_eq!(body["source_servers"].as_array().unwrap().len(), 5);
     let (_, body) = sms.call(Method::GET, "/v3/sources?ip=10.0.0.3", None).await;
     assert_eq!(body["count"], 1);
     assert_eq!(body["source_servers"][0]["name"], "host-2");
@@ -154,4 +157,167 @@ async fn listing_filters_and_paging() {
         .call(Method::GET, "/v3/sources?connected=false", None)
         .await;
     assert_eq!(body["count"], 0);
+}
+
+/// Every filter the SDK can send narrows the list; none is silently ignored.
+#[tokio::test]
+async fn every_documented_server_filter_applies() {
+    let sms = Sms::start().await;
+    let (source, task) = sms.server_with_task(1).await;
+    let other = sms.register("v6-host", "10.0.0.9").await;
+    sms.call(
+        Method::PUT,
+        &format!("/v3/sources/{source}/changestate"),
+        Some(json!({"copystate": "replicate", "migrationcycle": "replicating"})),
+    )
+    .await;
+    sms.call(
+        Method::POST,
+        &format!("/v3/tasks/{task}/consistency-result"),
+        Some(json!({"consistency_result": []})),
+    )
+    .await;
+    sms.call(
+        Method::PUT,
+        &format!("/v3/tasks/{task}"),
+        Some(json!({"target_server": {"vm_id": "vm-42", "name": "target"}})),
+    )
+    .await;
+    let count = |query: &str| {
+        let path = format!("/v3/sources?{query}");
+        let sms = &sms;
+        async move {
+            let (status, body) = sms.call(Method::GET, &path, None).await;
+            assert_eq!(status, 200, "{path}: {body}");
+            body["count"].as_i64().unwrap()
+        }
+    };
+    assert_eq!(count("migration_cycle=replicating").await, 1);
+    assert_eq!(count("migration_cycle=syncing").await, 0);
+    assert_eq!(count("ipv6=fe80::1").await, 0);
+    assert_eq!(count("vm_id=nope").await, 0);
+    assert_eq!(count("vm_id=vm-42").await, 1);
+    assert_eq!(count("is_consistency_result_exist=false").await, 2);
+    assert_eq!(
+        count(&format!("id={other}&is_consistency_result_exist=true")).await,
+        0
+    );
+    let (status, body) = sms
+        .call(Method::GET, "/v3/sources?migration_cycle=dancing", None)
+        .await;
+    assert_eq!(
+        (status, body["error_param"][0].as_str()),
+        (400, Some("migration_cycle"))
+    );
+}
+
+#[tokio::test]
+async fn v3_operations_follow_their_documented_preconditions() {
+    let sms = Sms::start().await;
+    let (source, task) = sms.server_with_task(1).await;
+    let act = |op: &str| json!({"operation": op});
+    let path = format!("/v3/tasks/{task}/action");
+
+    let (status, body) = sms.call(Method::POST, &path, Some(act("sync"))).await;
+    assert_eq!(
+        (status, body["error_code"].as_str()),
+        (400, Some("SMS.6011")),
+        "{body}"
+    );
+    assert_eq!(body["error_param"][0], "operation");
+    let (status, body) = sms.call(Method::POST, &path, Some(act("skip"))).await;
+    assert_eq!(
+        (status, body["error_code"].as_str()),
+        (400, Some("SMS.7720")),
+        "{body}"
+    );
+    let (status, body) = sms.call(Method::POST, &path, Some(act("restart"))).await;
+    assert_eq!(
+        status, 400,
+        "restart only starts a failed task over: {body}"
+    );
+    let (status, _) = sms
+        .call(Method::POST, &path, Some(act("network_check")))
+        .await;
+    assert_eq!(status, 200);
+    let (status, _) = sms
+        .call(Method::POST, &path, Some(act("migration_test")))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        states(&sms, &task, &source).await,
+        ("READY".into(), "premiged".into())
+    );
+
+    sms.call(Method::POST, &path, Some(act("start"))).await;
+    let (status, _) = sms.call(Method::POST, &path, Some(act("skip"))).await;
+    assert_eq!(
+        status, 200,
+        "the consistency check is skipped while migrating"
+    );
+    let (status, _) = sms
+        .call(Method::POST, &path, Some(act("error_for_overspeed")))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        states(&sms, &task, &source).await,
+        ("ABORT".into(), "stopped".into())
+    );
+    let (status, body) = sms.call(Method::POST, &path, Some(act("stop"))).await;
+    assert_eq!(
+        (status, body["error_code"].as_str()),
+        (400, Some("SMS.7714")),
+        "{body}"
+    );
+    sms.call(Method::POST, &path, Some(act("start"))).await;
+    assert_eq!(
+        states(&sms, &task, &source).await,
+        ("RUNNING".into(), "replicate".into()),
+        "a paused task resumes"
+    );
+
+    // A migrated task synchronizes the increment with `start`, keeping its start date.
+    let (_, before) = sms
+        .call(Method::GET, &format!("/v3/tasks/{task}"), None)
+        .await;
+    let reply = sms.srv.admin().set_sms_task(&task, "MIGRATE_SUCCESS").await;
+    assert_eq!(reply.status, 200);
+    sms.call(Method::POST, &path, Some(act("start"))).await;
+    assert_eq!(
+        states(&sms, &task, &source).await,
+        ("SYNCING".into(), "syncing".into())
+    );
+    let (_, after) = sms
+        .call(Method::GET, &format!("/v3/tasks/{task}"), None)
+        .await;
+    assert_eq!(after["start_date"], before["start_date"]);
+    let (status, body) = sms.call(Method::POST, &path, Some(act("clear"))).await;
+    assert_eq!(status, 400, "no clearing while synchronizing: {body}");
+    sms.call(Method::POST, &path, Some(act("stop"))).await;
+    let (status, _) = sms.call(Method::POST, &path, Some(act("clear"))).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        states(&sms, &task, &source).await,
+        ("ABORT".into(), "cleared".into())
+    );
+
+    let reply = sms.srv.admin().set_sms_task(&task, "MIGRATE_FAIL").await;
+    assert_eq!(reply.status, 200);
+    let (status, _) = sms.call(Method::POST, &path, Some(act("restart"))).await;
+    assert_eq!(status, 200);
+    assert_eq!(states(&sms, &task, &source).await.0, "RUNNING");
+}
+
+/// The task's and its source server's states.
+async fn states(sms: &Sms, task: &str, source: &str) -> (String, String) {
+    let (_, t) = sms
+        .call(Method::GET, &format!("/v3/tasks/{task}"), None)
+        .await;
+    let (_, s) = sms
+        .call(Method::GET, &format!("/v3/sources/{source}"), None)
+        .await;
+    (
+        t["state"].as_str().unwrap().to_owned(),
+        s["state"].as_str().unwrap().to_owned(),
+    )
 }
