@@ -45,36 +45,13 @@ const INVALID: &str = "SMS.7303";
 /// Mbit/s; 0 means unlimited.
 pub const MIGPROJECT_SPEED_MAX: i64 = 1000;
 
-/// `^[\u4e00-\u9fa5a-zA-Z0-9_-]{1,100}$`: CJK, letters, digits, `_` and `-`.
-fn is_project_name(s: &str) -> bool {
-    let n = s.chars().count();
-    (1..=100).contains(&n)
-        && s.chars().all(|c| {
-            c.is_ascii_alphanumeric()
-                || c == '_'
-                || c == '-'
-                || ('\u{4e00}'..='\u{9fa5}').contains(&c)
-        })
-}
-
-fn bounded(field: &str, value: Option<String>, max: usize) -> Result<Option<String>, SmsError> {
-    match value {
-        Some(v) if v.chars().count() > max => Err(SmsError::bad(
-            INVALID,
-            field,
-            format!("{field} must be at most {max} characters"),
-        )),
-        other => Ok(other),
-    }
-}
-
 impl MigProjectFields {
     /// An update: every field optional, each checked when given.
     pub fn parse(body: Option<MigProjectBody>) -> Result<Self, SmsError> {
         let body =
             body.ok_or_else(|| SmsError::bad("SMS.6012", "body", "the request body is empty"))?;
         if let Some(name) = &body.name
-            && !is_project_name(name)
+            && !is_cjk_name(name, 100)
         {
             return Err(SmsError::bad(
                 INVALID,
@@ -106,15 +83,20 @@ impl MigProjectFields {
             .transpose()?;
         Ok(Self {
             name: body.name,
-            description: bounded("description", body.description, 255)?,
+            description: at_most(INVALID, "description", body.description, 255)?,
             isdefault: body.isdefault,
-            region: bounded("region", body.region, 255)?,
+            region: at_most(INVALID, "region", body.region, 255)?,
             start_target_server: body.start_target_server,
             speed_limit: body.speed_limit,
             use_public_ip: body.use_public_ip,
             exist_server: body.exist_server,
             kind,
-            enterprise_project: bounded("enterprise_project", body.enterprise_project, 255)?,
+            enterprise_project: at_most(
+                INVALID,
+                "enterprise_project",
+                body.enterprise_project,
+                255,
+            )?,
             syncing: body.syncing,
             start_network_check: body.start_network_check,
         })

@@ -96,6 +96,34 @@ pub fn path_id(raw: &str, max_len: usize) -> Result<&str, SmsError> {
 pub const TASK_ID_MAX: usize = 255;
 pub const SOURCE_ID_MAX: usize = 255;
 
+/// `^[\u4e00-\u9fa5a-zA-Z0-9_-]{1,max}$`: the v3 rule for project and template names.
+pub(super) fn is_cjk_name(s: &str, max: usize) -> bool {
+    (1..=max).contains(&s.chars().count())
+        && s.chars().all(|c| {
+            c.is_ascii_alphanumeric()
+                || c == '_'
+                || c == '-'
+                || ('\u{4e00}'..='\u{9fa5}').contains(&c)
+        })
+}
+
+/// A text field of at most `max` characters, refused under the operation's `code`.
+pub(super) fn at_most(
+    code: &'static str,
+    field: &str,
+    value: Option<String>,
+    max: usize,
+) -> Result<Option<String>, SmsError> {
+    match value {
+        Some(v) if v.chars().count() > max => Err(SmsError::bad(
+            code,
+            field,
+            format!("{field} must be at most {max} characters"),
+        )),
+        other => Ok(other),
+    }
+}
+
 /// A name as SMS accepts it: 1–255 characters, no control characters.
 pub fn name(field: &str, raw: &str) -> Result<String, SmsError> {
     let trimmed = raw.trim();

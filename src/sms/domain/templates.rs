@@ -90,36 +90,13 @@ pub struct TemplateFields {
     pub image_id: Option<String>,
 }
 
-/// `^[\u4e00-\u9fa5a-zA-Z0-9_-]{1,64}$`
-fn is_template_name(s: &str) -> bool {
-    let n = s.chars().count();
-    (1..=64).contains(&n)
-        && s.chars().all(|c| {
-            c.is_ascii_alphanumeric()
-                || c == '_'
-                || c == '-'
-                || ('\u{4e00}'..='\u{9fa5}').contains(&c)
-        })
-}
-
-fn text(field: &str, value: Option<String>, max: usize) -> Result<Option<String>, SmsError> {
-    match value {
-        Some(v) if v.chars().count() > max => Err(SmsError::bad(
-            INVALID,
-            field,
-            format!("{field} must be at most {max} characters"),
-        )),
-        other => Ok(other),
-    }
-}
-
 impl TemplateFields {
     /// An update: every field optional, each checked when given.
     pub fn parse(body: Option<TemplateBody>) -> Result<Self, SmsError> {
         let b =
             body.ok_or_else(|| SmsError::bad("SMS.6012", "template", "template is required"))?;
         if let Some(name) = &b.name
-            && !is_template_name(name)
+            && !is_cjk_name(name, 64)
         {
             return Err(SmsError::bad(
                 INVALID,
@@ -199,20 +176,35 @@ impl TemplateFields {
         Ok(Self {
             name: b.name,
             is_template: b.is_template,
-            region: text("template.region", b.region, 255)?,
-            projectid: text("template.projectid", b.projectid, 255)?,
-            target_server_name: text("template.target_server_name", b.target_server_name, 255)?,
-            availability_zone: text("template.availability_zone", b.availability_zone, 255)?,
-            volumetype: text("template.volumetype", b.volumetype, 255)?,
-            flavor: text("template.flavor", b.flavor, 65535)?,
+            region: at_most(INVALID, "template.region", b.region, 255)?,
+            projectid: at_most(INVALID, "template.projectid", b.projectid, 255)?,
+            target_server_name: at_most(
+                INVALID,
+                "template.target_server_name",
+                b.target_server_name,
+                255,
+            )?,
+            availability_zone: at_most(
+                INVALID,
+                "template.availability_zone",
+                b.availability_zone,
+                255,
+            )?,
+            volumetype: at_most(INVALID, "template.volumetype", b.volumetype, 255)?,
+            flavor: at_most(INVALID, "template.flavor", b.flavor, 65535)?,
             vpc: b.vpc,
             nics,
             security_groups: b.security_groups,
             publicip,
             disk,
-            data_volume_type: text("template.data_volume_type", b.data_volume_type, 255)?,
-            target_password: text("template.target_password", b.target_password, 1024)?,
-            image_id: text("template.image_id", b.image_id, 255)?,
+            data_volume_type: at_most(
+                INVALID,
+                "template.data_volume_type",
+                b.data_volume_type,
+                255,
+            )?,
+            target_password: at_most(INVALID, "template.target_password", b.target_password, 1024)?,
+            image_id: at_most(INVALID, "template.image_id", b.image_id, 255)?,
         })
     }
 

@@ -249,15 +249,7 @@ pub async fn task_secrets(
     project: &str,
     task_id: &str,
 ) -> Result<(String, CertBundle), SmsError> {
-    let row: Option<(Option<String>, Option<String>)> = sqlx::query_as(
-        "SELECT passphrase, certificates FROM tasks WHERE project_id = ? AND id = ?",
-    )
-    .bind(project)
-    .bind(task_id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let (passphrase, certificates) = row.ok_or_else(|| task_missing(task_id))?;
-    let stored: Option<CertBundle> = certificates.and_then(|c| serde_json::from_str(&c).ok());
+    let (passphrase, stored) = secrets_row(conn, project, task_id).await?;
     if let (Some(passphrase), Some(bundle)) = (&passphrase, &stored) {
         return Ok((passphrase.clone(), bundle.clone()));
     }
@@ -273,12 +265,12 @@ pub async fn task_secrets(
     Ok((passphrase, bundle))
 }
 
-/// The stored secrets, if they were made already (a read that needs no writer).
-pub async fn stored_secrets(
+/// The stored passphrase and certificates, each `None` until made.
+async fn secrets_row(
     conn: &mut SqliteConnection,
     project: &str,
     task_id: &str,
-) -> Result<Option<(String, CertBundle)>, SmsError> {
+) -> Result<(Option<String>, Option<CertBundle>), SmsError> {
     let row: Option<(Option<String>, Option<String>)> = sqlx::query_as(
         "SELECT passphrase, certificates FROM tasks WHERE project_id = ? AND id = ?",
     )
@@ -287,5 +279,18 @@ pub async fn stored_secrets(
     .fetch_optional(&mut *conn)
     .await?;
     let (passphrase, certificates) = row.ok_or_else(|| task_missing(task_id))?;
-    Ok(passphrase.zip(certificates.and_then(|c| serde_json::from_str(&c).ok())))
+    Ok((
+        passphrase,
+        certificates.and_then(|c| serde_json::from_str(&c).ok()),
+    ))
+}
+
+/// The stored secrets, if they were made already (a read that needs no writer).
+pub async fn stored_secrets(
+    conn: &mut SqliteConnection,
+    project: &str,
+    task_id: &str,
+) -> Result<Option<(String, CertBundle)>, SmsError> {
+    let (passphrase, bundle) = secrets_row(conn, project, task_id).await?;
+    Ok(passphrase.zip(bundle))
 }
