@@ -21,6 +21,14 @@ pub struct Settings {
     pub sms: SmsSettings,
     pub registry: RegistrySettings,
     pub admin: AdminSettings,
+    pub server: ServerSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ServerSettings {
+    /// Host names the admin routes answer besides the loopback names and the listen
+    /// address (a name a DNS-rebinding page would use is not among them).
+    pub allowed_hosts: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -54,6 +62,10 @@ pub struct AuthSettings {
     pub registry: Switch,
     pub token_ttl_secs: i64,
     pub signature_max_skew_secs: i64,
+    /// Password checks that run at once; 0 = one per core.
+    pub login_slots: usize,
+    /// How long a login waits for a free slot before 429.
+    pub login_wait_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -162,8 +174,19 @@ impl Settings {
         if self.body_limit < 1024 {
             return bad("body_limit", "must be at least 1024 bytes");
         }
-        if self.auth.token_ttl_secs <= 0 {
-            return bad("auth.token_ttl_secs", "must be positive");
+        // Up to ten years: far enough for any test estate, and expiry arithmetic in
+        // milliseconds and RFC 3339 dates stays in range.
+        if !(1..=10 * 365 * 86_400).contains(&self.auth.token_ttl_secs) {
+            return bad(
+                "auth.token_ttl_secs",
+                "must be 1 to 315360000 seconds (ten years)",
+            );
+        }
+        if self.auth.login_slots > 64 {
+            return bad("auth.login_slots", "must be 0 (one per core) to 64");
+        }
+        if !(1..=600_000).contains(&self.auth.login_wait_ms) {
+            return bad("auth.login_wait_ms", "must be 1 to 600000 milliseconds");
         }
         if self.auth.signature_max_skew_secs < 0 {
             return bad("auth.signature_max_skew_secs", "must not be negative");

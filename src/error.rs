@@ -9,10 +9,23 @@ use serde::Serialize;
 /// A refusal that is the same in every area, only worded in that area's format.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Rejection {
-    NotFound { method: String, path: String },
-    MethodNotAllowed { method: String, path: String },
+    NotFound {
+        method: String,
+        path: String,
+    },
+    MethodNotAllowed {
+        method: String,
+        path: String,
+    },
     BadRequest(String),
-    TooLarge { limit: usize },
+    TooLarge {
+        limit: usize,
+    },
+    /// A body sent as one of the content types a browser may send cross-site without
+    /// asking first (`text/plain`, a form): refused so that no web page can write.
+    UnsupportedMediaType {
+        content_type: String,
+    },
     Internal(String),
 }
 
@@ -53,6 +66,10 @@ impl From<Rejection> for TwinError {
                 StatusCode::METHOD_NOT_ALLOWED,
             ),
             Rejection::BadRequest(why) => TwinError::Rejected(why, StatusCode::BAD_REQUEST),
+            Rejection::UnsupportedMediaType { content_type } => TwinError::Rejected(
+                format!("a JSON body must not be sent as {content_type}"),
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ),
             Rejection::TooLarge { limit } => TwinError::Rejected(
                 format!("request body is larger than {limit} bytes"),
                 StatusCode::PAYLOAD_TOO_LARGE,

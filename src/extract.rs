@@ -32,10 +32,31 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let limit = body_limit(req);
+        if let Some(content_type) = cross_site_content_type(req) {
+            return Box::pin(async move {
+                Ok(JsonBody(Err(Rejection::UnsupportedMediaType {
+                    content_type,
+                })))
+            });
+        }
         // Like the app-wide JsonConfig: no Content-Type is needed (curl -d sends a form type).
         let body = web::JsonBody::<T>::new(req, payload, None, false).limit(limit);
         Box::pin(async move { Ok(JsonBody(body.await.map_err(|e| json_rejection(e, limit)))) })
     }
+}
+
+/// The content type of `req` when it is one of the three a browser sends cross-site
+/// without a preflight (CORS "simple" requests). A missing type is fine: Service Center's
+/// own clients send none.
+fn cross_site_content_type(req: &HttpRequest) -> Option<String> {
+    let value = req.headers().get(actix_web::http::header::CONTENT_TYPE)?;
+    let text = String::from_utf8_lossy(value.as_bytes()).to_ascii_lowercase();
+    let essence = text.split(';').next().unwrap_or("").trim().to_owned();
+    matches!(
+        essence.as_str(),
+        "text/plain" | "application/x-www-form-urlencoded" | "multipart/form-data"
+    )
+    .then_some(essence)
 }
 
 /// The configured body limit of the application serving `req`.

@@ -44,10 +44,19 @@ pub fn bind(state: AppState) -> std::io::Result<Running> {
     );
     let data = web::Data::new(state);
     let recent = web::Data::new(RecentRequests::new(telemetry::RECENT_CAPACITY));
+    let slots = match data.settings.auth.login_slots {
+        0 => std::thread::available_parallelism().map_or(1, usize::from),
+        n => n,
+    };
+    let logins = web::Data::new(iam::LoginGate::new(
+        slots,
+        Duration::from_millis(data.settings.auth.login_wait_ms),
+    ));
     let server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
             .app_data(recent.clone())
+            .app_data(logins.clone())
             .app_data(web::PayloadConfig::new(limit))
             .app_data(
                 web::JsonConfig::default()

@@ -55,6 +55,57 @@ pub fn authorize(
     }
 }
 
+/// Refuses what a web page in the user's browser could send to the admin routes: a
+/// cross-site request (`Sec-Fetch-Site` other than same-origin or none, or an `Origin`
+/// that is not this server), and a `Host` that is none of this server's names (DNS
+/// rebinding). Command-line tools and SDKs send neither header and a loopback Host.
+pub fn same_site(req: &actix_web::HttpRequest, settings: &Settings) -> Result<(), TwinError> {
+    let header = |name: &str| {
+        req.headers().get(name).map(|v| {
+            String::from_utf8_lossy(v.as_bytes())
+                .trim()
+                .to_ascii_lowercase()
+        })
+    };
+    let refuse = |why: String| Err(rejected(StatusCode::FORBIDDEN, why));
+    if let Some(site) = header("sec-fetch-site")
+        && site != "same-origin"
+        && site != "none"
+    {
+        return refuse(format!("admin routes refuse {site} requests"));
+    }
+    let host = header("host").unwrap_or_default();
+    if let Some(origin) = header("origin") {
+        let origin_host = origin.split_once("://").map_or("", |(_, rest)| rest);
+        if origin_host != host {
+            return refuse(format!("admin routes refuse requests from origin {origin}"));
+        }
+    }
+    let name = host_name(&host);
+    let listen = settings.listen.ip().to_string();
+    let allowed = ["localhost", "127.0.0.1", "::1"].contains(&name)
+        || name == listen
+        || settings
+            .server
+            .allowed_hosts
+            .iter()
+            .any(|h| h.eq_ignore_ascii_case(name));
+    if !allowed {
+        return refuse(format!(
+            "admin routes answer only their own host names, not {name:?} (server.allowed_hosts)"
+        ));
+    }
+    Ok(())
+}
+
+/// The name part of a Host header: `[::1]:8080` → `::1`, `localhost:8080` → `localhost`.
+fn host_name(host: &str) -> &str {
+    if let Some(rest) = host.strip_prefix('[') {
+        return rest.split(']').next().unwrap_or("");
+    }
+    host.rsplit_once(':').map_or(host, |(name, _)| name)
+}
+
 /// Where snapshots taken over HTTP go: `snapshots/` beside the database file.
 pub fn snapshot_dir(database: &Path) -> PathBuf {
     database

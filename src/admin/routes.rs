@@ -33,6 +33,9 @@ pub async fn guard(
         let err = crate::error::internal("application state missing");
         return Ok(req.error_response(err).map_into_right_body());
     };
+    if let Err(refusal) = super::same_site(req.request(), &state.settings) {
+        return Ok(req.error_response(refusal).map_into_right_body());
+    }
     let presented = req.headers().get(super::TOKEN_HEADER).map(|v| v.as_bytes());
     match super::authorize(&state.settings.admin, state.settings.listen, presented) {
         Ok(()) => Ok(next.call(req).await?.map_into_left_body()),

@@ -87,6 +87,10 @@ pub enum IamError {
     TooLarge(usize),
     #[error("{0}")]
     Auth(#[from] AuthError),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("too many logins at once; retry later")]
+    Busy,
     #[error("service unavailable")]
     Unavailable(String),
     #[error("internal server error")]
@@ -106,6 +110,9 @@ impl From<Rejection> for IamError {
             }
             Rejection::BadRequest(why) => IamError::BadRequest(format!("invalid request: {why}")),
             Rejection::TooLarge { limit } => IamError::TooLarge(limit),
+            Rejection::UnsupportedMediaType { content_type } => IamError::UnsupportedMediaType(
+                format!("a JSON body must not be sent as {content_type}"),
+            ),
             Rejection::Internal(why) => IamError::Internal(why),
         }
     }
@@ -132,6 +139,8 @@ impl ResponseError for IamError {
             IamError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             IamError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             IamError::Auth(e) => e.status_code(),
+            IamError::Busy => StatusCode::TOO_MANY_REQUESTS,
+            IamError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             IamError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             IamError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -8,10 +8,12 @@ mod accounts;
 mod caller;
 pub mod domain;
 mod error;
+mod logins;
 pub mod routes;
 pub mod store;
 
 pub use accounts::*;
 pub use caller::*;
 pub use error::*;
+pub use logins::LoginGate;
 pub use routes::authenticate;

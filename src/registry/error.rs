@@ -37,6 +37,8 @@ pub enum RegistryError {
     MethodNotAllowed(String),
     #[error("Request body too large")]
     TooLarge(usize),
+    #[error("Unsupported media type")]
+    UnsupportedMediaType(String),
     #[error("Registry service is unavailable")]
     Unavailable(String),
     #[error("Internal server error")]
@@ -61,6 +63,11 @@ impl From<Rejection> for RegistryError {
             }
             Rejection::BadRequest(why) => RegistryError::InvalidParams(why),
             Rejection::TooLarge { limit } => RegistryError::TooLarge(limit),
+            Rejection::UnsupportedMediaType { content_type } => {
+                RegistryError::UnsupportedMediaType(format!(
+                    "a JSON body must not be sent as {content_type}"
+                ))
+            }
             Rejection::Internal(why) => RegistryError::Internal(why),
         }
     }
@@ -85,6 +92,7 @@ impl RegistryError {
             RegistryError::RouteNotFound(_) => 404001,
             RegistryError::MethodNotAllowed(_) => 405001,
             RegistryError::TooLarge(_) => 413001,
+            RegistryError::UnsupportedMediaType(_) => 415001,
             RegistryError::Unavailable(_) => 503011,
             RegistryError::Internal(_) => 500003,
         }
@@ -100,7 +108,8 @@ impl RegistryError {
             | RegistryError::TagNotExists(d)
             | RegistryError::ServiceVersionNotExists(d)
             | RegistryError::RouteNotFound(d)
-            | RegistryError::MethodNotAllowed(d) => d.clone(),
+            | RegistryError::MethodNotAllowed(d)
+            | RegistryError::UnsupportedMediaType(d) => d.clone(),
             RegistryError::DeployedInstance => {
                 "Can not delete the service deployed instance(s).".into()
             }

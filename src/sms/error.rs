@@ -64,6 +64,12 @@ impl From<Rejection> for SmsError {
                 params: vec!["body".into()],
             },
             Rejection::TooLarge { limit } => SmsError::TooLarge(limit),
+            Rejection::UnsupportedMediaType { content_type } => SmsError::Documented {
+                status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                code: "SMS.6010",
+                msg: format!("a JSON body must not be sent as {content_type}"),
+                params: vec!["Content-Type".into()],
+            },
             Rejection::Internal(why) => SmsError::Internal(why),
         }
     }

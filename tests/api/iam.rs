@@ -79,6 +79,54 @@ async fn wrong_password_and_unknown_user_are_refused() {
     }
 }
 
+/// A flood of logins for unknown users waits for the bounded password-check slots; the
+/// ones that wait too long get IAM's 429, the server keeps answering, and a real login
+/// succeeds afterwards.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_login_flood_is_queued_and_refused_not_absorbed() {
+    let srv = common::spawn_with(|s| {
+        s.auth.login_slots = 1;
+        s.auth.login_wait_ms = 50;
+    })
+    .await;
+    let mut clients = Vec::new();
+    for c in 0..16 {
+        let iam = srv.iam();
+        clients.push(tokio::spawn(async move {
+            let mut statuses = Vec::new();
+            for i in 0..4 {
+                let (status, body) = iam
+                    .issue("demo", &format!("flood-{c}-{i}"), "guess")
+                    .await
+                    .parts();
+                assert!(matches!(status, 401 | 429), "{status} {body}");
+                if status == 429 {
+                    assert_eq!(body["error"]["code"], 429, "IAM's error shape: {body}");
+                }
+                statuses.push(status);
+            }
+            statuses
+        }));
+    }
+    let health = srv.client.get(srv.url("/health")).send().await.unwrap();
+    assert_eq!(health.status(), 200, "the server answers during the flood");
+    let mut statuses = Vec::new();
+    for client in clients {
+        statuses.extend(client.await.unwrap());
+    }
+    assert!(
+        statuses.contains(&429),
+        "some logins waited too long: {statuses:?}"
+    );
+    assert!(statuses.contains(&401), "some were checked: {statuses:?}");
+    let (status, _) = srv
+        .iam()
+        .issue("demo", "demo", "demo-password")
+        .await
+        .parts();
+    assert_eq!(status, 201);
+}
+
 #[tokio::test]
 async fn token_expires() {
     let srv = common::spawn_with(|s| s.auth.token_ttl_secs = 1).await;

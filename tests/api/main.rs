@@ -26,5 +26,6 @@ mod openapi;
 mod registry;
 mod registry_auth;
 mod sdk;
+mod security;
 mod sms;
 mod status_page;

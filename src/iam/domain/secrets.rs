@@ -1,8 +1,9 @@
 //! Passwords (Argon2), tokens and access keys: how they are made, stored and checked.
 
-use argon2::Argon2;
+use argon2::password_hash::Output;
 use argon2::password_hash::rand_core::OsRng;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{PasswordHash, PasswordHasher, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use base64::Engine;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -23,14 +24,44 @@ pub fn dummy_password_hash() -> &'static str {
     DUMMY.get_or_init(|| hash_password(&new_id()).unwrap_or_default())
 }
 
-pub fn password_matches(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash)
-        .map(|parsed| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok()
-        })
-        .unwrap_or(false)
+/// Checks a password against its PHC string using `memory` as Argon2's working memory
+/// (grown to what the hash's parameters need): a caller that keeps and reuses the buffer
+/// hashes without allocating, so that a flood of logins cannot grow the heap.
+pub fn password_matches_in(password: &str, hash: &str, memory: &mut Vec<Block>) -> bool {
+    let mut check = || -> Option<bool> {
+        let parsed = PasswordHash::new(hash).ok()?;
+        let params = Params::try_from(&parsed).ok()?;
+        let algorithm = Algorithm::try_from(parsed.algorithm).ok()?;
+        let version = parsed
+            .version
+            .map(Version::try_from)
+            .transpose()
+            .ok()?
+            .unwrap_or_default();
+        let expected = parsed.hash?;
+        let mut salt = [0u8; 64];
+        let salt = parsed.salt?.decode_b64(&mut salt).ok()?;
+        if memory.len() < params.block_count() {
+            memory.resize(params.block_count(), Block::default());
+        }
+        let mut out = vec![0u8; expected.len()];
+        Argon2::new(algorithm, version, params.clone())
+            .hash_password_into_with_memory(
+                password.as_bytes(),
+                salt,
+                &mut out,
+                &mut memory[..params.block_count()],
+            )
+            .ok()?;
+        // Output's comparison runs in constant time.
+        Some(Output::new(&out).ok()? == expected)
+    };
+    check().unwrap_or(false)
+}
+
+/// The Argon2 working memory the default parameters need (19 MiB).
+pub fn default_argon2_memory() -> Vec<Block> {
+    vec![Block::default(); Params::default().block_count()]
 }
 
 /// A fresh token as handed to the client, shaped like IAM's (`MII…`), and the digest

@@ -327,7 +327,8 @@ mod tests {
         let b = hash_password("pw").unwrap();
         assert_ne!(a, b);
         assert!(!a.contains("pw"));
-        assert!(password_matches("pw", &a));
-        assert!(!password_matches("pW", &a));
+        let mut memory = Vec::new();
+        assert!(password_matches_in("pw", &a, &mut memory));
+        assert!(!password_matches_in("pW", &a, &mut memory));
     }
 }

@@ -6,8 +6,9 @@ use serde_json::json;
 use time::OffsetDateTime;
 
 use super::super::domain;
-use super::super::{IamError, store};
+use super::super::{IamError, LoginGate, store};
 use super::*;
+use crate::extract::JsonBody;
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -67,9 +68,10 @@ struct Scope {
 )]
 async fn issue_token(
     state: web::Data<AppState>,
-    body: web::Json<TokenRequest>,
+    logins: web::Data<LoginGate>,
+    body: JsonBody<TokenRequest>,
 ) -> Result<HttpResponse, IamError> {
-    let auth = body.into_inner().auth;
+    let auth = body.parse()?.auth;
     if !auth.identity.methods.iter().any(|m| m == "password") {
         return Err(IamError::BadRequest(
             "auth.identity.methods must contain \"password\"".into(),
@@ -90,10 +92,7 @@ async fn issue_token(
         || domain::dummy_password_hash().to_owned(),
         |u| u.password_hash.clone(),
     );
-    let password = user.password;
-    let matches = web::block(move || domain::password_matches(&password, &hash))
-        .await
-        .map_err(|e| IamError::Internal(e.to_string()))?;
+    let matches = logins.check(user.password, hash).await?;
     let found = match found {
         Some(u) if matches => u,
         _ => return Err(IamError::WrongPassword),

@@ -47,10 +47,21 @@ impl ServiceId {
 pub struct ServiceIds(Vec<ServiceId>);
 
 impl ServiceIds {
+    pub const MAX: usize = 1000;
+
     pub fn parse(ids: Option<Vec<String>>) -> Result<Self> {
         let ids = ids.unwrap_or_default();
         if ids.is_empty() {
             return Err(invalid("serviceIds must hold at least one service id"));
+        }
+        // Service Center sets no maximum; unbounded, one request held the writer for
+        // half a minute and answered 13 MB.
+        if ids.len() > Self::MAX {
+            return Err(invalid(format!(
+                "serviceIds holds at most {} service ids, got {}",
+                Self::MAX,
+                ids.len()
+            )));
         }
         let mut seen = HashSet::new();
         let mut unique = Vec::with_capacity(ids.len());

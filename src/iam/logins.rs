@@ -1,0 +1,60 @@
+//! How many password checks run at once. Argon2 needs 19 MiB of working memory per check:
+//! unbounded, a flood of logins (unknown users are checked too, so that timing does not
+//! tell which names exist) grew a fresh server past 2.6 GB. The gate lets `slots` checks
+//! run, each in a buffer kept from one check to the next; a caller that waits longer
+//! than `wait` for a slot gets 429.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use actix_web::web;
+use argon2::Block;
+use tokio::sync::Semaphore;
+
+use super::domain::{default_argon2_memory, password_matches_in};
+use super::error::IamError;
+
+pub struct LoginGate {
+    slots: Semaphore,
+    buffers: Mutex<Vec<Vec<Block>>>,
+    wait: Duration,
+}
+
+impl LoginGate {
+    /// `slots` buffers are allocated up front: the memory a flood can take is bounded
+    /// by them, not by the number of callers.
+    pub fn new(slots: usize, wait: Duration) -> Self {
+        let slots = slots.max(1);
+        Self {
+            slots: Semaphore::new(slots),
+            buffers: Mutex::new((0..slots).map(|_| default_argon2_memory()).collect()),
+            wait,
+        }
+    }
+
+    /// Checks the password off the actix worker, once a slot is free.
+    pub async fn check(&self, password: String, hash: String) -> Result<bool, IamError> {
+        let _slot = tokio::time::timeout(self.wait, self.slots.acquire())
+            .await
+            .map_err(|_| IamError::Busy)?
+            .map_err(|e| IamError::Internal(e.to_string()))?;
+        // A poisoned lock only means another check panicked; the buffers are still fine.
+        let mut memory = self
+            .buffers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .pop()
+            .unwrap_or_default();
+        let (matches, memory) = web::block(move || {
+            let matches = password_matches_in(&password, &hash, &mut memory);
+            (matches, memory)
+        })
+        .await
+        .map_err(|e| IamError::Internal(e.to_string()))?;
+        self.buffers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(memory);
+        Ok(matches)
+    }
+}

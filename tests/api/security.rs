@@ -1,0 +1,212 @@
+//! What a web page in a user's browser must not be able to do to a twin on loopback:
+//! drive the admin routes cross-site or through DNS rebinding, or write JSON with a
+//! content type that skips the browser's preflight.
+
+use reqwest::Method;
+use serde_json::json;
+
+use crate::common;
+
+const ADMIN_ROUTES: &[(&str, &str)] = &[
+    ("POST", "/_cloudtwin/reset"),
+    ("POST", "/_cloudtwin/snapshot"),
+    ("PUT", "/_cloudtwin/sms/sources/x"),
+    ("PUT", "/_cloudtwin/sms/tasks/x"),
+    ("GET", "/_cloudtwin/console/"),
+];
+
+#[tokio::test]
+async fn admin_routes_refuse_cross_site_and_foreign_hosts() {
+    let srv = common::spawn().await;
+    let http = reqwest::Client::new();
+    let port = srv.addr.port();
+    for (method, path) in ADMIN_ROUTES {
+        let method: Method = method.parse().unwrap();
+        for (header, value) in [
+            ("Sec-Fetch-Site", "cross-site".to_owned()),
+            ("Sec-Fetch-Site", "same-site".to_owned()),
+            ("Origin", "https://evil.example".to_owned()),
+            ("Origin", "null".to_owned()),
+            ("Host", "evil.example".to_owned()),
+            ("Host", format!("rebound.example:{port}")),
+        ] {
+            let res = http
+                .request(method.clone(), srv.url(path))
+                .header(header, &value)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 403, "{method} {path} with {header}: {value}");
+            let body: serde_json::Value = res.json().await.unwrap();
+            assert_eq!(body["error"], "Forbidden", "{body}");
+        }
+    }
+    // The server's own page posting to itself, and tools that send no Origin, pass.
+    let res = http
+        .get(srv.url("/_cloudtwin/console/"))
+        .header("Sec-Fetch-Site", "same-origin")
+        .header("Origin", format!("http://127.0.0.1:{port}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let res = http
+        .get(srv.url("/_cloudtwin/console/"))
+        .header("Host", format!("localhost:{port}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    // Nothing was reset: the demo user still logs in.
+    let (status, _) = srv
+        .iam()
+        .issue("demo", "demo", "demo-password")
+        .await
+        .parts();
+    assert_eq!(status, 201);
+}
+
+#[tokio::test]
+async fn allowed_hosts_extend_the_admin_host_names() {
+    let srv = common::spawn_with(|s| s.server.allowed_hosts = vec!["twin.ci.example".into()]).await;
+    let res = reqwest::Client::new()
+        .get(srv.url("/_cloudtwin/console/"))
+        .header("Host", "twin.ci.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+}
+
+#[tokio::test]
+async fn simple_content_types_cannot_write_but_a_missing_one_can() {
+    let srv = common::spawn_with(|s| s.auth.registry = common::Switch::Off).await;
+    let token = srv.demo_token().await;
+    let http = reqwest::Client::new();
+    let body = json!({"service": {"appId": "shop", "serviceName": "cart", "version": "1.0.0"}})
+        .to_string();
+    for content_type in [
+        "text/plain",
+        "text/plain;charset=UTF-8",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x",
+    ] {
+        let res = http
+            .post(srv.url("/v4/default/registry/microservices"))
+            .header("Content-Type", content_type)
+            .body(body.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 415, "{content_type}");
+        let err: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(err["errorCode"], "415001", "{err}");
+
+        let res = http
+            .post(srv.url("/v3/sources"))
+            .header("X-Auth-Token", &token)
+            .header("Content-Type", content_type)
+            .body(r#"{"name": "web-1", "ip": "10.0.0.1"}"#)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 415, "{content_type}");
+        let err: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(err["error_code"], "SMS.6010", "{err}");
+    }
+    let (_, services) = srv
+        .registry()
+        .call(Method::GET, "/microservices", None)
+        .await;
+    assert!(
+        services.get("services").is_none(),
+        "nothing registered: {services}"
+    );
+
+    // Service Center's own clients send no Content-Type at all.
+    let res = http
+        .post(srv.url("/v4/default/registry/microservices"))
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+}
+
+#[tokio::test]
+async fn absurd_leases_are_bounded_and_oversized_batches_refused() {
+    let srv = common::spawn_with(|s| s.auth.registry = common::Switch::Off).await;
+    let reg = srv.registry();
+    let (_, created) = reg
+        .call(
+            Method::POST,
+            "/microservices",
+            Some(json!({"service": {"appId": "a", "serviceName": "s", "version": "1.0.0"}})),
+        )
+        .await;
+    let service = created["serviceId"].as_str().unwrap().to_owned();
+    let max = i64::from(i32::MAX);
+    let (status, body) = reg
+        .call(
+            Method::POST,
+            &format!("/microservices/{service}/instances"),
+            Some(json!({"instance": {"hostName": "h", "endpoints": ["rest://10.0.0.1:80"],
+                                      "healthCheck": {"mode": "push", "interval": max, "times": max}}})),
+        )
+        .await;
+    assert_eq!(status, 200, "Service Center accepts both at 2^31-1: {body}");
+    let (kind, lease): (String, i64) = srv
+        .sqlite()
+        .query_row(
+            "SELECT typeof(lease_expires_ms), lease_expires_ms - last_heartbeat_ms FROM instances",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(kind, "integer");
+    assert_eq!(lease, 365 * 86_400 * 1000, "saturated at 365 days");
+
+    let ids: Vec<String> = (0..1001).map(|i| format!("svc-{i}")).collect();
+    let (status, body) = reg
+        .call(
+            Method::DELETE,
+            "/microservices",
+            Some(json!({"serviceIds": ids})),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["detail"].as_str().unwrap().contains("at most 1000"),
+        "{body}"
+    );
+    let (status, _) = reg
+        .call(
+            Method::DELETE,
+            "/microservices",
+            Some(json!({"serviceIds": ids[..1000]})),
+        )
+        .await;
+    assert_eq!(status, 200, "1000 is still accepted");
+}
+
+#[test]
+fn out_of_range_settings_stop_the_start_with_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    for (key, value) in [
+        ("CLOUDTWIN_AUTH__TOKEN_TTL_SECS", "999999999999"),
+        ("CLOUDTWIN_AUTH__LOGIN_SLOTS", "1000"),
+    ] {
+        let out = common::cli::command(dir.path(), &["check"])
+            .env(key, value)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{key}={value}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let field = key
+            .trim_start_matches("CLOUDTWIN_")
+            .replace("__", ".")
+            .to_ascii_lowercase();
+        assert!(stderr.contains(&field), "{stderr}");
+        assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    }
+}
