@@ -107,6 +107,18 @@ enum IamCommand {
         #[arg(long)]
         action: String,
     },
+    /// Delete a user with its access keys, tokens and grants.
+    DeleteUser {
+        #[arg(long)]
+        domain: String,
+        #[arg(long)]
+        user: String,
+    },
+    /// Delete an access key; requests signed with it are refused from then on.
+    DeleteKey {
+        #[arg(long)]
+        access: String,
+    },
 }
 
 /// Parses the command line, runs the command and maps failures to exit codes:
@@ -206,6 +218,12 @@ async fn iam_command(cmd: IamCommand, settings: Settings) -> anyhow::Result<()> 
             }
             other => other.map(|_| ()),
         },
+        IamCommand::DeleteUser { domain, user } => {
+            iam::delete_user(&db, &domain, &user).await?;
+            eprintln!("user {user:?} of domain {domain:?} is deleted, with its keys and tokens");
+            Ok(())
+        }
+        IamCommand::DeleteKey { access } => iam::delete_key(&db, &access).await,
     };
     db.close().await;
     Ok(outcome?)

@@ -24,6 +24,11 @@ pub enum DbError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("cannot make {path} readable by this user only: {source}")]
+    Private {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot open database {path}: {source}")]
     Open {
         path: PathBuf,
@@ -55,11 +60,16 @@ pub fn now_ms() -> i64 {
 /// hand-written adapter of its async traits onto sqlx.
 pub fn migrate(path: &Path) -> Result<i64, DbError> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|source| DbError::CreateDir {
+        crate::kit::private::create_dir(dir).map_err(|source| DbError::CreateDir {
             path: path.to_owned(),
             source,
         })?;
     }
+    // The file holds the access-key secrets: this user's only, WAL and SHM included.
+    crate::kit::private::database(path).map_err(|source| DbError::Private {
+        path: path.to_owned(),
+        source,
+    })?;
     let mut conn = rusqlite::Connection::open(path).map_err(|source| DbError::Open {
         path: path.to_owned(),
         source,

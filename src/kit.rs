@@ -93,3 +93,77 @@ impl IntoResponses for Replies {
             .into()
     }
 }
+
+/// Files that hold what a shared machine's other users must not read: the database (with
+/// the access-key secrets HMAC verification needs in clear), its WAL, snapshots and
+/// exports. Directories cloudtwin creates are 0700, such files 0600.
+pub mod private {
+    use std::fs::{DirBuilder, File, OpenOptions};
+    use std::io;
+    use std::path::Path;
+
+    #[cfg(unix)]
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+
+    /// Creates `dir` and its missing parents, readable by this user only; an existing
+    /// directory is left as it is (it may be the user's own).
+    pub fn create_dir(dir: &Path) -> io::Result<()> {
+        let mut builder = DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        builder.mode(0o700);
+        builder.create(dir)
+    }
+
+    fn options() -> OpenOptions {
+        let mut options = OpenOptions::new();
+        #[cfg(unix)]
+        options.mode(0o600);
+        options
+    }
+
+    /// Opens `path` for a fresh write (`create_new`: an existing file is an error).
+    pub fn create_new(path: &Path) -> io::Result<File> {
+        options().write(true).create_new(true).open(path)
+    }
+
+    /// Opens `path` for writing from scratch, creating it 0600 when missing.
+    pub fn create(path: &Path) -> io::Result<File> {
+        let file = options()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(path)?;
+        restrict(path)?;
+        Ok(file)
+    }
+
+    /// Makes an existing file readable by this user only.
+    pub fn restrict(path: &Path) -> io::Result<()> {
+        #[cfg(unix)]
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+        Ok(())
+    }
+
+    /// The database file and, when present, its WAL and shared-memory files (SQLite gives
+    /// new ones the database file's mode), created 0600 when missing.
+    pub fn database(path: &Path) -> io::Result<()> {
+        if !path.exists() {
+            options()
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .open(path)?;
+        }
+        restrict(path)?;
+        for suffix in ["-wal", "-shm"] {
+            let mut side = path.as_os_str().to_owned();
+            side.push(suffix);
+            let side = Path::new(&side);
+            if side.exists() {
+                restrict(side)?;
+            }
+        }
+        Ok(())
+    }
+}

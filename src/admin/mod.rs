@@ -180,24 +180,20 @@ pub async fn snapshot(
         return Err(SnapshotError::NoDatabase(database.to_owned()));
     }
     if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|source| SnapshotError::Io {
+        crate::kit::private::create_dir(dir).map_err(|source| SnapshotError::Io {
             path: dir.to_owned(),
             source,
         })?;
     }
     // Claim the name atomically: two snapshots racing for one name get a 409, not a
     // failure inside VACUUM INTO (which accepts an empty existing file).
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(out)
-        .map_err(|source| match source.kind() {
-            std::io::ErrorKind::AlreadyExists => SnapshotError::Exists(out.to_owned()),
-            _ => SnapshotError::Io {
-                path: out.to_owned(),
-                source,
-            },
-        })?;
+    crate::kit::private::create_new(out).map_err(|source| match source.kind() {
+        std::io::ErrorKind::AlreadyExists => SnapshotError::Exists(out.to_owned()),
+        _ => SnapshotError::Io {
+            path: out.to_owned(),
+            source,
+        },
+    })?;
     store::vacuum_into(database, out, busy_timeout)
         .await
         .map_err(|source| SnapshotError::Sqlite {

@@ -171,3 +171,25 @@ pub async fn revoke(db: &Db, domain: &str, user: &str, action: &str) -> Result<b
     })
     .await
 }
+
+/// Deletes a user, its keys, tokens and grants.
+pub async fn delete_user(db: &Db, domain: &str, user: &str) -> Result<(), AccountError> {
+    db.write(async |conn| {
+        let (_, user_id) = find_user(&mut *conn, domain, user).await?;
+        store::delete_user(&mut *conn, &user_id).await?;
+        Ok(())
+    })
+    .await
+}
+
+/// Deletes an access key: signatures made with it fail from then on.
+pub async fn delete_key(db: &Db, access: &str) -> Result<(), AccountError> {
+    db.write(async |conn| {
+        if store::delete_key(&mut *conn, access).await? {
+            Ok(())
+        } else {
+            Err(AccountError::Missing(format!("no access key {access:?}")))
+        }
+    })
+    .await
+}

@@ -386,10 +386,14 @@ impl Fixture {
     }
 
     pub fn write(&self, path: &Path) -> Result<(), FixtureError> {
+        use std::io::Write;
         let text = self.render()?;
-        std::fs::write(path, text).map_err(|source| FixtureError::Write {
-            path: path.to_owned(),
-            source,
-        })
+        // An export holds password hashes and access-key secrets.
+        crate::kit::private::create(path)
+            .and_then(|mut file| file.write_all(text.as_bytes()))
+            .map_err(|source| FixtureError::Write {
+                path: path.to_owned(),
+                source,
+            })
     }
 }

@@ -210,3 +210,118 @@ fn out_of_range_settings_stop_the_start_with_one_line() {
         assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
     }
 }
+
+#[cfg(unix)]
+#[tokio::test]
+async fn the_database_snapshots_and_exports_are_private_files() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("data/twin.db");
+    let out = common::cli::run(dir.path(), &["--database", db.to_str().unwrap(), "migrate"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(mode(&db), 0o600);
+    assert_eq!(mode(db.parent().unwrap()), 0o700);
+    let wal = dir.path().join("data/twin.db-wal");
+    if wal.exists() {
+        assert_eq!(mode(&wal), 0o600);
+    }
+    let export = dir.path().join("estate.yaml");
+    let out = common::cli::run(
+        dir.path(),
+        &[
+            "--database",
+            db.to_str().unwrap(),
+            "export",
+            export.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(mode(&export), 0o600);
+
+    let srv = common::spawn().await;
+    let reply = srv
+        .admin()
+        .send(Method::POST, "/_cloudtwin/snapshot?name=copy.db", None)
+        .await;
+    assert_eq!(reply.status, 201);
+    let snapshot = srv.db_path().parent().unwrap().join("snapshots/copy.db");
+    assert_eq!(mode(&snapshot), 0o600);
+    assert_eq!(mode(snapshot.parent().unwrap()), 0o700);
+    assert_eq!(mode(&srv.db_path()), 0o600);
+}
+
+#[tokio::test]
+async fn a_password_change_ends_sessions_and_deleted_users_and_keys_stop_working() {
+    let srv = common::spawn().await;
+    let token = srv.user_with("demo", "ops", &["sms:server:list*"]).await;
+    let sms = srv.sms(&token);
+    let (status, _) = sms.call(Method::GET, "/v3/sources", None).await;
+    assert_eq!(status, 200);
+    srv.create_user("demo", "ops", "a-new-password").await;
+    let (status, _) = sms.call(Method::GET, "/v3/sources", None).await;
+    assert_eq!(status, 401, "the old password's token is gone");
+
+    let token = srv.token_for("demo", "ops", "a-new-password").await;
+    let key = srv.create_key("demo", "ops").await;
+    let database = srv.db_path();
+    let db = database.to_str().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let out = common::cli::run(dir.path(), args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(&[
+        "--database",
+        db,
+        "iam",
+        "delete-key",
+        "--access",
+        &key.access,
+    ]);
+    let out = common::cli::run(
+        dir.path(),
+        &[
+            "--database",
+            db,
+            "iam",
+            "delete-key",
+            "--access",
+            &key.access,
+        ],
+    );
+    assert!(
+        !out.status.success(),
+        "a second delete names the missing key"
+    );
+    run(&[
+        "--database",
+        db,
+        "iam",
+        "delete-user",
+        "--domain",
+        "demo",
+        "--user",
+        "ops",
+    ]);
+    let (status, _) = srv.sms(&token).call(Method::GET, "/v3/sources", None).await;
+    assert_eq!(status, 401, "a deleted user's token is gone");
+    let (status, _) = srv
+        .iam()
+        .issue("demo", "ops", "a-new-password")
+        .await
+        .parts();
+    assert_eq!(status, 401);
+}

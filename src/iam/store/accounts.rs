@@ -195,6 +195,20 @@ pub async fn set_password(
     sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
         .bind(password_hash)
         .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
+    // A changed password ends the sessions the old one opened.
+    sqlx::query("DELETE FROM tokens WHERE user_id = ?")
+        .bind(user_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Deletes a user with its keys, tokens and grants (the foreign keys cascade).
+pub async fn delete_user(conn: &mut SqliteConnection, user_id: &str) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM users WHERE id = ?")
+        .bind(user_id)
         .execute(conn)
         .await?;
     Ok(())

@@ -44,3 +44,12 @@ pub async fn key_user(conn: &mut SqliteConnection, access: &str) -> sqlx::Result
         .fetch_optional(conn)
         .await
 }
+
+/// Deletes an access key; false when there was none.
+pub async fn delete_key(conn: &mut SqliteConnection, access: &str) -> sqlx::Result<bool> {
+    let done = sqlx::query("DELETE FROM access_keys WHERE access = ?")
+        .bind(access)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
