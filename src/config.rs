@@ -29,6 +29,10 @@ pub struct ServerSettings {
     /// Host names the admin routes answer besides the loopback names and the listen
     /// address (a name a DNS-rebinding page would use is not among them).
     pub allowed_hosts: Vec<String>,
+    /// How long a request body may take to arrive.
+    pub body_timeout_ms: u64,
+    /// Connections served at once, over all workers.
+    pub max_connections: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -190,6 +194,15 @@ impl Settings {
         }
         if self.auth.signature_max_skew_secs < 0 {
             return bad("auth.signature_max_skew_secs", "must not be negative");
+        }
+        if !(100..=600_000).contains(&self.server.body_timeout_ms) {
+            return bad(
+                "server.body_timeout_ms",
+                "must be 100 to 600000 milliseconds",
+            );
+        }
+        if !(16..=1_000_000).contains(&self.server.max_connections) {
+            return bad("server.max_connections", "must be 16 to 1000000");
         }
         if self.registry.reaper_period_ms == 0 {
             return bad("registry.reaper_period_ms", "must be positive");

@@ -2,6 +2,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::time::Duration;
 
 use actix_web::dev::Payload;
 use actix_web::error::{JsonPayloadError, PayloadError};
@@ -39,9 +40,17 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
                 })))
             });
         }
-        // Like the app-wide JsonConfig: no Content-Type is needed (curl -d sends a form type).
+        let timeout = body_timeout(req);
+        // Like the app-wide JsonConfig: no Content-Type is needed (Service Center's
+        // clients send none).
         let body = web::JsonBody::<T>::new(req, payload, None, false).limit(limit);
-        Box::pin(async move { Ok(JsonBody(body.await.map_err(|e| json_rejection(e, limit)))) })
+        Box::pin(async move {
+            let parsed = match tokio::time::timeout(timeout, body).await {
+                Ok(parsed) => parsed.map_err(|e| json_rejection(e, limit)),
+                Err(_) => Err(slow_body(timeout)),
+            };
+            Ok(JsonBody(parsed))
+        })
     }
 }
 
@@ -57,6 +66,22 @@ fn cross_site_content_type(req: &HttpRequest) -> Option<String> {
         "text/plain" | "application/x-www-form-urlencoded" | "multipart/form-data"
     )
     .then_some(essence)
+}
+
+/// How long the application serving `req` waits for a body.
+pub fn body_timeout(req: &HttpRequest) -> Duration {
+    Duration::from_millis(
+        req.app_data::<web::Data<AppState>>()
+            .map_or(30_000, |s| s.settings.server.body_timeout_ms),
+    )
+}
+
+/// A body that did not arrive in time: refused, so that its connection is freed.
+pub fn slow_body(timeout: Duration) -> Rejection {
+    Rejection::BadRequest(format!(
+        "the request body did not arrive within {} ms",
+        timeout.as_millis()
+    ))
 }
 
 /// The configured body limit of the application serving `req`.

@@ -35,6 +35,8 @@ pub struct Running {
 /// Binds `settings.listen` (port 0 picks a free one) and builds the server.
 pub fn bind(state: AppState) -> std::io::Result<Running> {
     let listener = TcpListener::bind(state.settings.listen)?;
+    let workers = std::thread::available_parallelism().map_or(1, usize::from);
+    let per_worker = connection_cap(state.settings.server.max_connections).div_ceil(workers);
     let addr = listener.local_addr()?;
     let limit = state.settings.body_limit;
     // The reaper lives as long as the runtime that binds the server.
@@ -96,11 +98,38 @@ pub fn bind(state: AppState) -> std::io::Result<Running> {
             .wrap(ErrorHandlers::new().default_handler(json_errors_only))
             .wrap(from_fn(telemetry::request_span))
     })
+    .workers(workers)
+    .max_connections(per_worker)
     // Graceful stop: in-flight requests get this long to finish after SIGINT/SIGTERM.
     .shutdown_timeout(30)
     .listen(listener)?
     .run();
     Ok(Running { server, addr })
+}
+
+/// The connections to serve at once: `wanted`, but kept below the open-file limit (raised
+/// to its hard limit first) so that slow clients run into the cap, which only delays new
+/// connections, and never into the limit, which would fail the database and the logs.
+fn connection_cap(wanted: usize) -> usize {
+    // Files for the database, its pools, logs and the listener.
+    const RESERVED: u64 = 256;
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(files) => {
+            let room = usize::try_from(files.saturating_sub(RESERVED)).unwrap_or(usize::MAX);
+            if room < wanted {
+                tracing::warn!(
+                    wanted,
+                    open_file_limit = files,
+                    "server.max_connections lowered to fit the open-file limit"
+                );
+            }
+            wanted.min(room.max(16))
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "could not read the open-file limit");
+            wanted
+        }
+    }
 }
 
 /// Runs the server until SIGINT/SIGTERM, then stops accepting, lets in-flight requests

@@ -6,10 +6,13 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest, ResponseError};
 
 use super::domain::Grants;
 use super::error::{AuthError, IamError};
+use crate::error::Rejection;
 
 /// An area whose requests [`routes::authenticate`] guards: its error type renders the
 /// refusals (401, 403, a database that is unavailable) in the area's own format.
-pub trait Realm: From<AuthError> + From<sqlx::Error> + ResponseError + 'static {
+pub trait Realm:
+    From<AuthError> + From<sqlx::Error> + From<Rejection> + ResponseError + 'static
+{
     /// Whether `auth.registry = off` lets callers in without a credential, the tenant
     /// taken from `X-Domain-Name` (the open-source Service Center model).
     const ANONYMOUS_WHEN_REGISTRY_AUTH_IS_OFF: bool = false;

@@ -325,3 +325,46 @@ async fn a_password_change_ends_sessions_and_deleted_users_and_keys_stop_working
         .parts();
     assert_eq!(status, 401);
 }
+
+/// Slow request bodies neither stop the server from answering nor keep their
+/// connections forever: after `server.body_timeout_ms` each gets the API's JSON 400.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn slow_bodies_time_out_and_the_server_keeps_answering() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let srv = common::spawn_with(|s| {
+        s.auth.registry = common::Switch::Off;
+        s.server.body_timeout_ms = 700;
+    })
+    .await;
+    let mut slow = Vec::new();
+    for _ in 0..300 {
+        let mut conn = tokio::net::TcpStream::connect(srv.addr).await.unwrap();
+        let head = format!(
+            "POST /v4/default/registry/microservices HTTP/1.1\r\nHost: 127.0.0.1:{}\r\n\
+             Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"service\"",
+            srv.addr.port()
+        );
+        conn.write_all(head.as_bytes()).await.unwrap();
+        slow.push(conn);
+    }
+    let started = std::time::Instant::now();
+    let health = srv.client.get(srv.url("/health")).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+    assert!(started.elapsed() < std::time::Duration::from_secs(2));
+
+    let mut conn = slow.pop().unwrap();
+    let mut reply = vec![0u8; 4096];
+    let n = tokio::time::timeout(std::time::Duration::from_secs(10), conn.read(&mut reply))
+        .await
+        .expect("the slow body is answered once its time is up")
+        .unwrap();
+    let reply = String::from_utf8_lossy(&reply[..n]);
+    assert!(reply.starts_with("HTTP/1.1 400"), "{reply}");
+    assert!(reply.contains("did not arrive within 700 ms"), "{reply}");
+    drop(slow);
+    let (status, _) = srv
+        .registry()
+        .call(Method::GET, "/microservices", None)
+        .await;
+    assert_eq!(status, 200);
+}

@@ -10,6 +10,7 @@ use time::OffsetDateTime;
 use super::super::domain::{self, Grants, SignatureHeader, SignedRequest};
 use super::super::{AuthError, Caller, Realm, store};
 use crate::config::Switch;
+use crate::error::Rejection;
 use crate::state::AppState;
 
 /// Authenticates the requests of one area's scope (`E` is that area's error type, which
@@ -39,6 +40,9 @@ pub async fn authenticate<E: Realm>(
                 return Ok(req.error_response(E::from(err)).map_into_right_body());
             }
             Err(Identify::Failed(err)) => return Ok(req.error_response(err).map_into_right_body()),
+            Err(Identify::Rejected(rejection)) => {
+                return Ok(req.error_response(E::from(rejection)).map_into_right_body());
+            }
             Err(Identify::Database(err)) => {
                 return Ok(req.error_response(E::from(err)).map_into_right_body());
             }
@@ -70,6 +74,8 @@ fn anonymous(req: &HttpRequest) -> Caller {
 enum Identify {
     Refused(AuthError),
     Failed(actix_web::Error),
+    /// The request itself is refused (a signed body that did not arrive in time).
+    Rejected(Rejection),
     Database(sqlx::Error),
 }
 
@@ -112,10 +118,11 @@ async fn identify(req: &mut ServiceRequest, state: &AppState) -> Result<Caller, 
             .await?
             .ok_or_else(|| refuse(req, "verify aksk signature fail, the access key is unknown"))?;
         // The signature covers the body, so read it here and hand it back afterwards.
-        let body = req
-            .extract::<web::Bytes>()
-            .await
-            .map_err(Identify::Failed)?;
+        let timeout = crate::extract::body_timeout(req.request());
+        let body = match tokio::time::timeout(timeout, req.extract::<web::Bytes>()).await {
+            Ok(body) => body.map_err(Identify::Failed)?,
+            Err(_) => return Err(Identify::Rejected(crate::extract::slow_body(timeout))),
+        };
         let signed = SignedRequest {
             method: req.method().as_str(),
             path: req.uri().path(),
