@@ -167,3 +167,16 @@ pub mod private {
         Ok(())
     }
 }
+
+/// This server's base URL as the client addressed it: `http://` and the Host header (or
+/// the local address without one). Forwarded headers are not trusted: any client could
+/// send them and make the links in a reply point elsewhere.
+pub fn base_url(req: &actix_web::HttpRequest) -> String {
+    let host = req
+        .headers()
+        .get(actix_web::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_owned)
+        .unwrap_or_else(|| req.app_config().host().to_owned());
+    format!("http://{host}")
+}

@@ -368,3 +368,67 @@ async fn slow_bodies_time_out_and_the_server_keeps_answering() {
         .await;
     assert_eq!(status, 200);
 }
+
+#[tokio::test]
+async fn names_in_paths_filters_and_links_cannot_be_abused() {
+    let srv = common::spawn_with(|s| s.auth.registry = common::Switch::Off).await;
+    // Registry tenant names: control characters and overlong names are refused.
+    for project in ["a%0Db".to_owned(), "p".repeat(300)] {
+        let res = srv
+            .client
+            .get(srv.url(&format!("/v4/{project}/registry/microservices")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 400, "{project}");
+    }
+    let res = srv
+        .client
+        .get(srv.url("/v4/default/registry/microservices"))
+        .header("X-Domain-Name", "d".repeat(300))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+
+    // `%` and `_` in an SMS name filter are characters, not wildcards.
+    let sms = srv.sms(&srv.demo_token().await);
+    for (name, ip) in [("web-1", "10.0.0.1"), ("db_1", "10.0.0.2")] {
+        let (status, body) = sms
+            .call(
+                Method::POST,
+                "/v3/sources",
+                Some(json!({"name": name, "ip": ip})),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let count = |query: &'static str| {
+        let sms = sms.clone();
+        async move {
+            sms.call(Method::GET, query, None).await.1["count"]
+                .as_i64()
+                .unwrap()
+        }
+    };
+    assert_eq!(count("/v3/sources?name=%25").await, 0);
+    assert_eq!(count("/v3/sources?name=_").await, 1);
+    assert_eq!(count("/v3/sources?name=-").await, 1);
+
+    // Links in replies come from the Host the client used, never X-Forwarded-*.
+    let versions: serde_json::Value = srv
+        .client
+        .get(srv.url("/"))
+        .header("X-Forwarded-Host", "evil.example")
+        .header("Forwarded", "host=evil.example;proto=https")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let href = versions["versions"][0]["links"][0]["href"]
+        .as_str()
+        .unwrap();
+    assert_eq!(href, format!("http://127.0.0.1:{}/v3", srv.addr.port()));
+}

@@ -7,7 +7,7 @@ mod tokens;
 
 pub use authenticate::authenticate;
 
-use actix_web::{HttpRequest, web};
+use actix_web::web;
 use serde::Serialize;
 use utoipa::OpenApi;
 
@@ -32,9 +32,4 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 struct IdName<'a> {
     id: &'a str,
     name: &'a str,
-}
-
-fn base_url(req: &HttpRequest) -> String {
-    let info = req.connection_info();
-    format!("{}://{}", info.scheme(), info.host())
 }

@@ -5,7 +5,6 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::super::{Caller, IamError, store};
-use super::*;
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -49,13 +48,13 @@ async fn list_projects(
             json!({
                 "id": p.id, "name": p.name, "domain_id": p.domain_id, "parent_id": p.domain_id,
                 "enabled": true, "is_domain": false, "description": "",
-                "links": {"self": format!("{}/v3/projects/{}", base_url(&req), p.id)},
+                "links": {"self": format!("{}/v3/projects/{}", crate::kit::base_url(&req), p.id)},
             })
         })
         .collect();
     Ok(HttpResponse::Ok().json(json!({
         "projects": list,
-        "links": {"self": format!("{}{}", base_url(&req), req.uri())},
+        "links": {"self": format!("{}{}", crate::kit::base_url(&req), req.uri())},
     })))
 }
 

@@ -40,7 +40,7 @@ async fn put_dependencies(
 ) -> Reply {
     caller.require("cse:dependency:update")?;
     let body = body.parse()?;
-    let tenant = tenant(&caller, project_id);
+    let tenant = tenant(&caller, project_id)?;
     let dependencies = Dependency::parse_all(body.dependencies, mode)?;
     state
         .db
@@ -161,7 +161,7 @@ async fn related(
     side: Side,
 ) -> Reply {
     caller.require("cse:dependency:get")?;
-    let tenant = tenant(caller, &path.project_id);
+    let tenant = tenant(caller, &path.project_id)?;
     let id = ServiceId::parse(&path.service_id)?;
     let mut tx = state.db.read().await?;
     let (key, found) = match side {

@@ -51,7 +51,7 @@ async fn find_instances(
     state: web::Data<AppState>,
 ) -> Reply {
     caller.require("cse:instance:discover")?;
-    let tenant = tenant(&caller, &path.project_id);
+    let tenant = tenant(&caller, &path.project_id)?;
     let find = FindQuery::parse(
         query.app_id.as_deref(),
         query.service_name.as_deref(),

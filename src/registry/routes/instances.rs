@@ -69,7 +69,7 @@ async fn register_instance(
     state: web::Data<AppState>,
 ) -> Reply {
     caller.require("cse:instance:register")?;
-    let tenant = tenant(&caller, &path.project_id);
+    let tenant = tenant(&caller, &path.project_id)?;
     let service_id = ServiceId::parse(&path.service_id)?;
     let instance = body
         .parse()?
@@ -98,7 +98,7 @@ async fn list_instances(
     state: web::Data<AppState>,
 ) -> Reply {
     caller.require("cse:instance:list")?;
-    let tenant = tenant(&caller, &path.project_id);
+    let tenant = tenant(&caller, &path.project_id)?;
     let service_id = ServiceId::parse(&path.service_id)?;
     let mut tx = state.db.read().await?;
     let instances = store::list_instances(&mut tx, &tenant, &service_id).await?;
@@ -126,7 +126,7 @@ async fn get_instance(
     state: web::Data<AppState>,
 ) -> Reply {
     caller.require("cse:instance:get")?;
-    let tenant = tenant(&caller, &path.project_id);
+    let tenant = tenant(&caller, &path.project_id)?;
     let (service_id, instance_id) = instance_ids(&path)?;
     let mut tx = state.db.read().await?;
     let instance = store::get_instance(&mut tx, &tenant, &service_id, &instance_id).await?;
@@ -147,7 +147,7 @@ async fn deregister_instance(
     state: web::Data<AppState>,
 ) -> Reply {
     caller.require("cse:instance:deregister")?;
-    let tenant = tenant(&caller, &path.project_id);
+    let tenant = tenant(&caller, &path.project_id)?;
     let (service_id, instance_id) = instance_ids(&path)?;
     state
         .db
@@ -172,7 +172,7 @@ async fn heartbeat(
     state: web::Data<AppState>,
 ) -> Reply {
     caller.require("cse:instance:heartbeat")?;
-    let tenant = tenant(&caller, &path.project_id);
+    let tenant = tenant(&caller, &path.project_id)?;
     let (service_id, instance_id) = instance_ids(&path)?;
     state
         .db
@@ -213,7 +213,7 @@ async fn heartbeats(
     state: web::Data<AppState>,
 ) -> Reply {
     caller.require("cse:instance:heartbeat")?;
-    let tenant = tenant(&caller, &path.project_id);
+    let tenant = tenant(&caller, &path.project_id)?;
     let items = domain::parse_heartbeat_set(body.parse()?.instances)?;
     let mut results: Vec<HeartbeatResult> = Vec::with_capacity(items.len());
     let mut valid = Vec::new();
@@ -267,7 +267,7 @@ async fn set_instance_status(
     state: web::Data<AppState>,
 ) -> Reply {
     caller.require("cse:instance:update")?;
-    let tenant = tenant(&caller, &path.project_id);
+    let tenant = tenant(&caller, &path.project_id)?;
     let (service_id, instance_id) = instance_ids(&path)?;
     let status = InstanceStatus::parse(query.value.as_deref().unwrap_or(""))?;
     state
@@ -295,7 +295,7 @@ async fn set_instance_properties(
     state: web::Data<AppState>,
 ) -> Reply {
     caller.require("cse:instance:update")?;
-    let tenant = tenant(&caller, &path.project_id);
+    let tenant = tenant(&caller, &path.project_id)?;
     let (service_id, instance_id) = instance_ids(&path)?;
     let properties = required_properties(body.parse()?)?;
     state

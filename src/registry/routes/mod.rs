@@ -85,11 +85,21 @@ struct TagRoute {
     key: String,
 }
 
-fn tenant(caller: &Caller, project_id: &str) -> Tenant {
-    Tenant {
+/// The tenant of a request. Service Center validates neither name; cloudtwin refuses
+/// control characters and names over 256 bytes (a deliberate difference), which would
+/// otherwise end up in every row, log line and console page.
+fn tenant(caller: &Caller, project_id: &str) -> Result<Tenant, RegistryError> {
+    for (what, name) in [("domain", caller.domain.as_str()), ("project", project_id)] {
+        if name.is_empty() || name.len() > 256 || name.chars().any(char::is_control) {
+            return Err(RegistryError::InvalidParams(format!(
+                "the {what} name must be 1 to 256 bytes without control characters"
+            )));
+        }
+    }
+    Ok(Tenant {
         domain: caller.domain.clone(),
         project: project_id.to_owned(),
-    }
+    })
 }
 
 fn ok_empty() -> HttpResponse {

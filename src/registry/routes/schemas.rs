@@ -49,7 +49,7 @@ async fn replace_schemas(
     state: web::Data<AppState>,
 ) -> Reply {
     caller.require("cse:schema:update")?;
-    let tenant = tenant(&caller, &path.project_id);
+    let tenant = tenant(&caller, &path.project_id)?;
     let service_id = ServiceId::parse(&path.service_id)?;
     let schemas = Schema::parse_set(body.parse()?.schemas)?;
     state
@@ -82,7 +82,7 @@ async fn put_schema(
     state: web::Data<AppState>,
 ) -> Reply {
     caller.require("cse:schema:update")?;
-    let tenant = tenant(&caller, &path.project_id);
+    let tenant = tenant(&caller, &path.project_id)?;
     let (service_id, schema_id) = schema_ids(&path)?;
     let schema = Schema::parse_for(schema_id, body.parse()?)?;
     state
@@ -106,7 +106,7 @@ async fn get_schema(
     state: web::Data<AppState>,
 ) -> Reply {
     caller.require("cse:schema:get")?;
-    let tenant = tenant(&caller, &path.project_id);
+    let tenant = tenant(&caller, &path.project_id)?;
     let (service_id, schema_id) = schema_ids(&path)?;
     let mut tx = state.db.read().await?;
     let schema = store::get_schema(&mut tx, &tenant, &service_id, &schema_id).await?;
@@ -150,7 +150,7 @@ async fn list_schemas(
         schemas: Vec<SchemaView>,
     }
     caller.require("cse:schema:get")?;
-    let tenant = tenant(&caller, &path.project_id);
+    let tenant = tenant(&caller, &path.project_id)?;
     let service_id = ServiceId::parse(&path.service_id)?;
     let with_schema = domain::parse_with_schema(query.with_schema.as_deref())?;
     let mut tx = state.db.read().await?;
@@ -180,7 +180,7 @@ async fn delete_schema(
     state: web::Data<AppState>,
 ) -> Reply {
     caller.require("cse:schema:delete")?;
-    let tenant = tenant(&caller, &path.project_id);
+    let tenant = tenant(&caller, &path.project_id)?;
     let (service_id, schema_id) = schema_ids(&path)?;
     state
         .db

@@ -61,7 +61,7 @@ async fn create_service(
     state: web::Data<AppState>,
 ) -> Reply {
     caller.require("cse:microservice:create")?;
-    let tenant = tenant(&caller, &path.project_id);
+    let tenant = tenant(&caller, &path.project_id)?;
     let body = body.parse()?;
     let service = body
         .service
@@ -95,7 +95,7 @@ async fn get_service(
     state: web::Data<AppState>,
 ) -> Reply {
     caller.require("cse:microservice:get")?;
-    let tenant = tenant(&caller, &path.project_id);
+    let tenant = tenant(&caller, &path.project_id)?;
     let id = ServiceId::parse(&path.service_id)?;
     let mut tx = state.db.read().await?;
     let service = store::get_service(&mut tx, &tenant, &id).await?;
@@ -130,7 +130,7 @@ async fn list_services(
         services: Vec<ServiceView>,
     }
     caller.require("cse:microservice:list")?;
-    let tenant = tenant(&caller, &path.project_id);
+    let tenant = tenant(&caller, &path.project_id)?;
     let query = query.into_inner();
     let filter = ServiceFilter {
         app_id: query.app_id.filter(|s| !s.is_empty()),
@@ -184,7 +184,7 @@ async fn existence(
     query: web::Query<ExistenceQuery>,
     state: web::Data<AppState>,
 ) -> Reply {
-    let tenant = tenant(&caller, &path.project_id);
+    let tenant = tenant(&caller, &path.project_id)?;
     match query.kind.as_deref() {
         Some("microservice") => {
             caller.require("cse:microservice:get")?;
@@ -235,7 +235,7 @@ async fn set_service_properties(
     state: web::Data<AppState>,
 ) -> Reply {
     caller.require("cse:microservice:update")?;
-    let tenant = tenant(&caller, &path.project_id);
+    let tenant = tenant(&caller, &path.project_id)?;
     let id = ServiceId::parse(&path.service_id)?;
     let properties = required_properties(body.parse()?)?;
     state
@@ -267,7 +267,7 @@ async fn delete_service(
     state: web::Data<AppState>,
 ) -> Reply {
     caller.require("cse:microservice:delete")?;
-    let tenant = tenant(&caller, &path.project_id);
+    let tenant = tenant(&caller, &path.project_id)?;
     let force = domain::parse_force(query.force.as_deref())?;
     let id = ServiceId::parse(&path.service_id)?;
     state
@@ -312,7 +312,7 @@ async fn delete_services(
     state: web::Data<AppState>,
 ) -> Reply {
     caller.require("cse:microservice:delete")?;
-    let tenant = tenant(&caller, &path.project_id);
+    let tenant = tenant(&caller, &path.project_id)?;
     let body = body.parse()?;
     let force = domain::parse_force(query.force.as_deref())? || body.force.unwrap_or(false);
     let ids = ServiceIds::parse(body.service_ids)?;

@@ -46,7 +46,7 @@ async fn add_tags(
     state: web::Data<AppState>,
 ) -> Reply {
     caller.require("cse:tag:update")?;
-    let tenant = tenant(&caller, &path.project_id);
+    let tenant = tenant(&caller, &path.project_id)?;
     let service_id = ServiceId::parse(&path.service_id)?;
     let tags = domain::parse_tags(body.parse()?.tags)?;
     state
@@ -77,7 +77,7 @@ async fn get_tags(
         tags: BTreeMap<String, String>,
     }
     caller.require("cse:tag:get")?;
-    let tenant = tenant(&caller, &path.project_id);
+    let tenant = tenant(&caller, &path.project_id)?;
     let service_id = ServiceId::parse(&path.service_id)?;
     let mut tx = state.db.read().await?;
     let tags = store::get_tags(&mut tx, &tenant, &service_id).await?;
@@ -106,7 +106,7 @@ async fn update_tag(
     state: web::Data<AppState>,
 ) -> Reply {
     caller.require("cse:tag:update")?;
-    let tenant = tenant(&caller, &path.project_id);
+    let tenant = tenant(&caller, &path.project_id)?;
     let service_id = ServiceId::parse(&path.service_id)?;
     let key = domain::parse_tag_key(&path.key)?;
     let value = domain::parse_tag_value(query.value.as_deref().unwrap_or(""))?;
@@ -131,7 +131,7 @@ async fn delete_tags(
     state: web::Data<AppState>,
 ) -> Reply {
     caller.require("cse:tag:delete")?;
-    let tenant = tenant(&caller, &path.project_id);
+    let tenant = tenant(&caller, &path.project_id)?;
     let service_id = ServiceId::parse(&path.service_id)?;
     let keys = domain::parse_tag_keys(&path.key)?;
     state

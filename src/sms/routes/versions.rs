@@ -33,11 +33,10 @@ struct Version {
 
 /// The one version cloudtwin serves, dated as the real service dates v3.
 fn v3(req: &HttpRequest, path: &str) -> Version {
-    let info = req.connection_info();
     Version {
         id: "v3",
         links: vec![Link {
-            href: format!("{}://{}{path}", info.scheme(), info.host()),
+            href: format!("{}{path}", crate::kit::base_url(req)),
             rel: "self",
         }],
         status: "CURRENT",

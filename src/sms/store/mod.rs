@@ -58,9 +58,14 @@ impl Condition {
                 q.push(format!(" AND {column} = ")).push_bind(v.clone());
             }
             Condition::Contains(column, v) => {
+                // `%` and `_` in the filter are the characters themselves, not wildcards.
+                let escaped = v
+                    .replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_");
                 q.push(format!(" AND {column} LIKE '%' || "))
-                    .push_bind(v.clone())
-                    .push(" || '%'");
+                    .push_bind(escaped)
+                    .push(" || '%' ESCAPE '\\'");
             }
             Condition::Flag(column, v) => {
                 q.push(format!(" AND {column} = ")).push_bind(*v);
