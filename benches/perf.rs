@@ -121,6 +121,7 @@ fn micros(d: Duration) -> u64 {
 /// Opens the file with the server's migrations and demo account, returns the demo project.
 async fn prepare(db: &str) -> Res<String> {
     let (state, demo) = cloudtwin::startup::open(settings(db)?).await?;
+    let demo = demo.ok_or("the benchmark needs the demo account")?;
     state.db.close().await;
     Ok(demo.project_id)
 }

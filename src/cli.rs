@@ -292,11 +292,34 @@ async fn serve(settings: Settings, fixture: Option<PathBuf>) -> anyhow::Result<(
         "  database      {} (schema version {version})",
         s.database.display()
     );
-    println!(
-        "  demo account  domain {:?}, user {:?}, password {:?}, project {:?} ({})",
-        s.demo.domain, s.demo.user, s.demo.password, s.demo.project, demo.project_id
-    );
-    println!("  demo AK/SK    {} / {}", demo.access, demo.secret);
+    match &demo {
+        Some(demo) => {
+            // The built-in values are public anyway; values set in the configuration are
+            // secrets and stay out of the terminal and its logs.
+            let defaults = Settings::defaults()?.demo;
+            let shown = |value: &str, default: &str| {
+                if value == default {
+                    value.to_owned()
+                } else {
+                    "(as configured)".to_owned()
+                }
+            };
+            println!(
+                "  demo account  domain {:?}, user {:?}, password {}, project {:?} ({})",
+                s.demo.domain,
+                s.demo.user,
+                shown(&s.demo.password, &defaults.password),
+                s.demo.project,
+                demo.project_id
+            );
+            println!(
+                "  demo AK/SK    {} / {}",
+                demo.access,
+                shown(&demo.secret, &defaults.secret_key)
+            );
+        }
+        None => println!("  demo account  off (demo.enabled = false)"),
+    }
     if let Some(note) = fixture_note {
         println!("  fixture       {note}");
     }

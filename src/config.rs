@@ -74,6 +74,8 @@ pub struct AuthSettings {
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct DemoSettings {
+    /// Off: no demo account (an existing one is deleted at start).
+    pub enabled: bool,
     pub domain: String,
     pub project: String,
     pub user: String,
@@ -121,6 +123,16 @@ pub struct Overrides {
 pub struct ConfigError(String);
 
 impl Settings {
+    /// The embedded defaults alone, without any other layer.
+    pub fn defaults() -> Result<Self, ConfigError> {
+        use config::{Config, File, FileFormat};
+        Config::builder()
+            .add_source(File::from_str(DEFAULTS, FileFormat::Toml))
+            .build()
+            .and_then(Config::try_deserialize)
+            .map_err(|e| ConfigError(e.to_string()))
+    }
+
     /// Loads settings from every layer, reading the environment of this process.
     pub fn load(overrides: &Overrides) -> Result<Self, ConfigError> {
         Self::load_from(overrides, Path::new("config"))

@@ -19,10 +19,16 @@ use crate::state::AppState;
 use crate::telemetry::{self, RecentRequests};
 use crate::{admin, health, registry, sms, status};
 
-/// Opens (and migrates) the database and makes sure the demo account exists.
-pub async fn open(settings: Settings) -> anyhow::Result<(AppState, KeyPair)> {
+/// Opens (and migrates) the database and makes sure the demo account exists, or, with
+/// `demo.enabled = false`, that it does not.
+pub async fn open(settings: Settings) -> anyhow::Result<(AppState, Option<KeyPair>)> {
     let db = Db::open(&settings).await?;
-    let demo = iam::ensure_demo(&db, &settings.demo).await?;
+    let demo = if settings.demo.enabled {
+        Some(iam::ensure_demo(&db, &settings.demo).await?)
+    } else {
+        iam::remove_demo(&db, &settings.demo).await?;
+        None
+    };
     Ok((AppState { db, settings }, demo))
 }
 

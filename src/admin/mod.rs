@@ -267,7 +267,9 @@ pub async fn reset(
         .map_err(iam::AccountError::Invalid)?;
     db.write(async |conn| {
         store::clear_all(&mut *conn).await?;
-        iam::ensure_demo_in(&mut *conn, &settings.demo, &hash).await?;
+        if settings.demo.enabled {
+            iam::ensure_demo_in(&mut *conn, &settings.demo, &hash).await?;
+        }
         match &plan {
             Some(plan) => Ok(seed::apply(conn, plan).await?),
             None => Ok(Summary::default()),

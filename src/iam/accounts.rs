@@ -193,3 +193,18 @@ pub async fn delete_key(db: &Db, access: &str) -> Result<(), AccountError> {
     })
     .await
 }
+
+/// Deletes the demo user (its keys and tokens go with it) and the demo access key, for a
+/// twin started with `demo.enabled = false`.
+pub async fn remove_demo(db: &Db, demo: &DemoSettings) -> Result<(), AccountError> {
+    db.write(async |conn| {
+        if let Some(domain_id) = store::domain_id(&mut *conn, &demo.domain).await?
+            && let Some(user_id) = store::user_id(&mut *conn, &domain_id, &demo.user).await?
+        {
+            store::delete_user(&mut *conn, &user_id).await?;
+        }
+        store::delete_key(&mut *conn, &demo.access_key).await?;
+        Ok(())
+    })
+    .await
+}

@@ -432,3 +432,78 @@ async fn names_in_paths_filters_and_links_cannot_be_abused() {
         .unwrap();
     assert_eq!(href, format!("http://127.0.0.1:{}/v3", srv.addr.port()));
 }
+
+#[tokio::test]
+async fn the_demo_account_can_be_switched_off_and_custom_secrets_stay_unprinted() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("twin.db");
+    let http = reqwest::Client::new();
+    let login = |base: String| {
+        let http = http.clone();
+        async move {
+            http.post(format!("{base}/v3/auth/tokens"))
+                .json(&common::iam::password_body("demo", "demo", "demo-password"))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    // First with the demo account, then without: the account is gone.
+    let mut on = common::cli::start(&db, &http).await;
+    assert_eq!(login(on.base.clone()).await, 201);
+    on.child.kill().unwrap();
+    on.child.wait().unwrap();
+    let mut off = common::cli::start_with(&db, &http, |c| {
+        c.env("CLOUDTWIN_DEMO__ENABLED", "false");
+    })
+    .await;
+    assert_eq!(login(off.base.clone()).await, 401);
+    off.child.kill().unwrap();
+    off.child.wait().unwrap();
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let keys: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM access_keys WHERE access = 'DEMOACCESSKEY0000001'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(keys, 0);
+
+    // The banner prints the public defaults, never a configured secret.
+    let banner = |envs: &[(&str, &str)]| {
+        let mut command = common::cli::command(
+            dir.path(),
+            &[
+                "--database",
+                db.to_str().unwrap(),
+                "--listen",
+                "127.0.0.1:0",
+                "serve",
+            ],
+        );
+        command
+            .envs(envs.iter().copied())
+            .stdout(std::process::Stdio::piped());
+        let mut child = command.spawn().unwrap();
+        let mut out = String::new();
+        let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+        use std::io::BufRead;
+        while stdout.read_line(&mut out).unwrap() > 0 && !out.contains("registry auth") {}
+        child.kill().unwrap();
+        child.wait().unwrap();
+        out
+    };
+    let public = banner(&[]);
+    assert!(public.contains("demo-password"), "{public}");
+    let custom = banner(&[
+        ("CLOUDTWIN_DEMO__PASSWORD", "not-for-the-terminal"),
+        (
+            "CLOUDTWIN_DEMO__SECRET_KEY",
+            "sk-not-for-the-terminal-000000000000000000",
+        ),
+    ]);
+    assert!(!custom.contains("not-for-the-terminal"), "{custom}");
+    assert!(custom.contains("(as configured)"), "{custom}");
+}

@@ -40,6 +40,7 @@ pub struct Started {
 pub async fn start(settings: Settings) -> Started {
     init_logging();
     let (state, demo) = startup::open(settings).await.expect("database opens");
+    let demo = demo.expect("the tests' settings keep the demo account");
     let db = state.db.clone();
     let running = startup::bind(state).expect("server binds");
     let handle = running.server.handle();
