@@ -70,6 +70,10 @@ pub struct AuthSettings {
     pub login_slots: usize,
     /// How long a login waits for a free slot before 429.
     pub login_wait_ms: u64,
+    /// Wrong passwords a user may get within `login_failures_window_secs`; then 429
+    /// until the window ends.
+    pub login_failures_max: i64,
+    pub login_failures_window_secs: i64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -203,6 +207,15 @@ impl Settings {
         }
         if !(1..=600_000).contains(&self.auth.login_wait_ms) {
             return bad("auth.login_wait_ms", "must be 1 to 600000 milliseconds");
+        }
+        if !(1..=1_000_000).contains(&self.auth.login_failures_max) {
+            return bad("auth.login_failures_max", "must be 1 to 1000000");
+        }
+        if !(1..=86_400).contains(&self.auth.login_failures_window_secs) {
+            return bad(
+                "auth.login_failures_window_secs",
+                "must be 1 to 86400 seconds",
+            );
         }
         if self.auth.signature_max_skew_secs < 0 {
             return bad("auth.signature_max_skew_secs", "must not be negative");

@@ -504,3 +504,36 @@ async fn secrets_never_reach_the_logs() {
         assert!(!logs.contains(secret), "a secret reached the logs");
     }
 }
+
+#[tokio::test]
+async fn repeated_wrong_passwords_lock_that_user_for_the_window() {
+    let srv = common::spawn_with(|s| {
+        s.auth.login_failures_max = 3;
+        s.auth.login_failures_window_secs = 2;
+    })
+    .await;
+    srv.create_user("demo", "ops", "right-password").await;
+    for _ in 0..3 {
+        let (status, _) = srv.iam().issue("demo", "ops", "guess").await.parts();
+        assert_eq!(status, 401);
+    }
+    let (status, body) = srv
+        .iam()
+        .issue("demo", "ops", "right-password")
+        .await
+        .parts();
+    assert_eq!(status, 429, "locked, even with the right password: {body}");
+    let (status, _) = srv
+        .iam()
+        .issue("demo", "demo", "demo-password")
+        .await
+        .parts();
+    assert_eq!(status, 201, "other users are not affected");
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let (status, _) = srv
+        .iam()
+        .issue("demo", "ops", "right-password")
+        .await
+        .parts();
+    assert_eq!(status, 201, "the window ended");
+}

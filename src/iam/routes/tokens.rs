@@ -92,10 +92,27 @@ async fn issue_token(
         || domain::dummy_password_hash().to_owned(),
         |u| u.password_hash.clone(),
     );
+    let auth_settings = &state.settings.auth;
+    let window = auth_settings.login_failures_window_secs;
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    if let Some(u) = &found {
+        let failures =
+            store::recent_failures(&mut *state.db.read().await?, &u.user_id, now, window).await?;
+        if failures >= auth_settings.login_failures_max {
+            return Err(IamError::Busy);
+        }
+    }
     let matches = logins.check(user.password, hash).await?;
     let found = match found {
         Some(u) if matches => u,
-        _ => return Err(IamError::WrongPassword),
+        Some(u) => {
+            state
+                .db
+                .write(async |conn| store::record_failure(conn, &u.user_id, now, window).await)
+                .await?;
+            return Err(IamError::WrongPassword);
+        }
+        None => return Err(IamError::WrongPassword),
     };
     let mut tx = state.db.read().await?;
     let project = match auth.scope {
@@ -139,6 +156,8 @@ async fn issue_token(
     state
         .db
         .write(async |conn| {
+            // A successful login starts the failure count afresh.
+            store::clear_failures(conn, &found.user_id).await?;
             store::insert_token(
                 conn,
                 &digest,

@@ -3,8 +3,10 @@
 
 mod accounts;
 mod keys;
+mod logins;
 mod tokens;
 
 pub use accounts::*;
 pub use keys::*;
+pub use logins::*;
 pub use tokens::*;
