@@ -4,7 +4,7 @@
 #
 #   bench/run.sh              # everything, about 3 minutes on 2 cores after the build
 #   BENCH_SECS=3 bench/run.sh # shorter wrk runs
-#   BENCH_ONLY=sms|registry|startup bench/run.sh
+#   BENCH_ONLY=sms|registry|startup|logins bench/run.sh
 #
 # Load goes only to 127.0.0.1, every run is bounded in time or count, and every process
 # started here is stopped here. Scratch files live in target/bench/ (BENCH_WORK).
@@ -282,6 +282,23 @@ if [ "$ONLY" = all ] || [ "$ONLY" = startup ]; then
     row "  GET /v3/tasks?limit=50 at that size, c=64" "$(field "$tasks" rps)" "req/s" - "" "p50 $(field "$tasks" p50_ms) ms, p99 $(field "$tasks" p99_ms) ms"
     row "  discovery at that size, c=64" "$(field "$disc" rps)" "req/s" - "" "p50 $(field "$disc" p50_ms) ms, p99 $(field "$disc" p99_ms) ms"
     rm -f "$WORK"/start.db*
+fi
+
+# --- 4. A login flood (unknown users) and the memory it takes ---------------------------
+if [ "$ONLY" = all ] || [ "$ONLY" = logins ]; then
+    say "== Logins: 16 clients posting unknown users for ${SECS}s…"
+    rm -f "$WORK"/logins.db*
+    start_server "$WORK/logins.db"
+    before=$(awk '/VmHWM/{print int($2/1024)}' "/proc/$SERVER_PID/status")
+    flood=$(wrk_run 16 "$PORT" login_flood.lua)
+    sleep 1
+    hwm=$(awk '/VmHWM/{print int($2/1024)}' "/proc/$SERVER_PID/status")
+    ok=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/health")
+    stop_server
+    say "   $flood; VmHWM ${before} MB before, ${hwm} MB after; /health $ok"
+    row "Login flood, 16 clients, unknown users (401 or 429 each)" "$(field "$flood" rps)" "req/s" - "" "p99 $(field "$flood" p99_ms) ms; /health after: $ok"
+    row "  peak RSS (VmHWM) during the flood" "$hwm" "MB" - "" "target < 300 MB (2.66 GB before the login gate); ${before} MB at start"
+    rm -f "$WORK"/logins.db*
 fi
 
 say "load after: $(cut -d' ' -f1-3 /proc/loadavg) (this run's own load included); $(others)"

@@ -50,22 +50,19 @@ fn venv_python() -> &'static Path {
     })
 }
 
-#[tokio::test]
-async fn official_sdk_drives_the_task_lifecycle() {
-    let python = venv_python();
-    let srv = common::spawn().await;
-    srv.create_user("demo", "limited", "pw-123456").await;
-    srv.grant("demo", "limited", "sms:server:list*").await;
-    let limited = srv.create_key("demo", "limited").await;
+/// Runs `tests/api/sdk/SCRIPT` with the SDK against `srv` (the demo key in CLOUD_AK /
+/// CLOUD_SK, plus `envs`) and returns the JSON it prints.
+async fn run_sdk_script(script: &str, srv: &common::TestServer, envs: &[(&str, &str)]) -> Value {
     let home = tempfile::tempdir().unwrap();
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/api/sdk/sms_flow.py");
-    let out = tokio::process::Command::new(python)
-        .arg(script)
+    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/api/sdk")
+        .join(script);
+    let out = tokio::process::Command::new(venv_python())
+        .arg(&script)
         .env("CLOUDTWIN_URL", &srv.base)
         .env("CLOUD_AK", &srv.demo.access)
         .env("CLOUD_SK", &srv.demo.secret)
-        .env("LIMITED_AK", &limited.access)
-        .env("LIMITED_SK", &limited.secret)
+        .envs(envs.iter().copied())
         // The SDK writes an application id under $HOME and must never reach a proxy.
         .env("HOME", home.path())
         .env("NO_PROXY", "127.0.0.1")
@@ -76,10 +73,28 @@ async fn official_sdk_drives_the_task_lifecycle() {
         .unwrap();
     assert!(
         out.status.success(),
-        "SDK script failed:\n{}",
+        "{} failed:\n{}",
+        script.display(),
         String::from_utf8_lossy(&out.stderr)
     );
-    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[tokio::test]
+async fn official_sdk_drives_the_task_lifecycle() {
+    let srv = common::spawn().await;
+    srv.create_user("demo", "limited", "pw-123456").await;
+    srv.grant("demo", "limited", "sms:server:list*").await;
+    let limited = srv.create_key("demo", "limited").await;
+    let r = run_sdk_script(
+        "sms_flow.py",
+        &srv,
+        &[
+            ("LIMITED_AK", &limited.access),
+            ("LIMITED_SK", &limited.secret),
+        ],
+    )
+    .await;
 
     assert_eq!(r["after_start"], "RUNNING");
     let refused = &r["refused"];
@@ -160,28 +175,8 @@ const FIELDS_PENDING: &[&str] = &[];
 
 #[tokio::test]
 async fn official_sdk_exercises_every_served_operation_with_every_declared_field() {
-    let python = venv_python();
     let srv = common::spawn().await;
-    let home = tempfile::tempdir().unwrap();
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/api/sdk/sms_surface.py");
-    let out = tokio::process::Command::new(python)
-        .arg(script)
-        .env("CLOUDTWIN_URL", &srv.base)
-        .env("CLOUD_AK", &srv.demo.access)
-        .env("CLOUD_SK", &srv.demo.secret)
-        .env("HOME", home.path())
-        .env("NO_PROXY", "127.0.0.1")
-        .env_remove("HTTP_PROXY")
-        .env_remove("HTTPS_PROXY")
-        .output()
-        .await
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "SDK script failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let r = run_sdk_script("sms_surface.py", &srv, &[]).await;
     let names = |v: &Value| -> Vec<String> {
         v.as_array()
             .unwrap()

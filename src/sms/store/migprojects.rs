@@ -29,6 +29,15 @@ const SELECT: &str = "SELECT m.id, m.name, m.description, m.isdefault, m.region,
      m.start_target_server, m.speed_limit, m.use_public_ip, m.exist_server, m.type, \
      m.enterprise_project, m.syncing, m.start_network_check FROM migprojects m";
 
+/// The list and the single-row reads of this resource.
+const MIGPROJECTS: Listing = Listing {
+    select: SELECT,
+    count_from: "migprojects m",
+    project_column: "m.project_id",
+    id_column: "m.id",
+    order: "m.created_at, m.id",
+};
+
 fn not_found(code: &'static str, id: &str) -> SmsError {
     SmsError::missing(code, "migration project", id)
 }
@@ -46,14 +55,7 @@ pub async fn list_migprojects(
     project: &str,
     page: Page,
 ) -> sqlx::Result<(i64, Vec<MigProjectRow>)> {
-    Listing {
-        select: SELECT,
-        count_from: "migprojects m",
-        project_column: "m.project_id",
-        order: "m.created_at, m.id",
-    }
-    .page(conn, project, &[], page)
-    .await
+    MIGPROJECTS.page(conn, project, &[], page).await
 }
 
 pub async fn migproject(
@@ -61,13 +63,7 @@ pub async fn migproject(
     project: &str,
     id: &str,
 ) -> sqlx::Result<Option<MigProjectRow>> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "{SELECT} WHERE m.project_id = ? AND m.id = ?"
-    )))
-    .bind(project)
-    .bind(id)
-    .fetch_optional(&mut *conn)
-    .await
+    MIGPROJECTS.one(conn, project, id).await
 }
 
 /// The id of the project's default migration project, if it has one yet.

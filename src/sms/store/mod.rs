@@ -84,10 +84,33 @@ pub(super) struct Listing {
     /// `FROM …` of the count, without the joins the rows need.
     pub count_from: &'static str,
     pub project_column: &'static str,
+    /// The primary key, for [`Listing::one`].
+    pub id_column: &'static str,
     pub order: &'static str,
 }
 
 impl Listing {
+    /// One row of the project by id.
+    pub async fn one<R>(
+        &self,
+        conn: &mut SqliteConnection,
+        project: &str,
+        id: &str,
+    ) -> sqlx::Result<Option<R>>
+    where
+        R: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> + Send + Unpin,
+    {
+        let sql = format!(
+            "{} WHERE {} = ?1 AND {} = ?2",
+            self.select, self.project_column, self.id_column
+        );
+        sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(project)
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await
+    }
+
     /// Counts the filtered rows and reads one page of them in the caller's transaction,
     /// so that `count` and the rows come from the same snapshot.
     pub async fn page<R>(

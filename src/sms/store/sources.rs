@@ -75,6 +75,15 @@ const SOURCE_SELECT: &str = "
            t.subtask_info AS task_subtask_info
       FROM source_servers s LEFT JOIN tasks t ON t.id = s.current_task_id";
 
+/// The list and the single-row reads of this resource.
+const SOURCES: Listing = Listing {
+    select: SOURCE_SELECT,
+    count_from: "source_servers s",
+    project_column: "s.project_id",
+    id_column: "s.id",
+    order: "s.add_date DESC, s.id",
+};
+
 /// Filters of `GET /v3/sources`; `None` means "any".
 #[derive(Debug, Default, Clone)]
 pub struct SourceFilter {
@@ -129,14 +138,7 @@ pub async fn list_sources(
     f: &SourceFilter,
     page: Page,
 ) -> sqlx::Result<(i64, Vec<SourceRow>)> {
-    Listing {
-        select: SOURCE_SELECT,
-        count_from: "source_servers s",
-        project_column: "s.project_id",
-        order: "s.add_date DESC, s.id",
-    }
-    .page(conn, project, &f.conditions(), page)
-    .await
+    SOURCES.page(conn, project, &f.conditions(), page).await
 }
 
 pub async fn source(
@@ -144,12 +146,7 @@ pub async fn source(
     project: &str,
     id: &str,
 ) -> sqlx::Result<Option<SourceRow>> {
-    let sql = format!("{SOURCE_SELECT} WHERE s.project_id = ?1 AND s.id = ?2");
-    sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(project)
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await
+    SOURCES.one(conn, project, id).await
 }
 
 /// Registers a source server, or updates the one the same agent registered before
@@ -406,6 +403,7 @@ pub async fn list_error_servers(
                  FROM source_servers s LEFT JOIN tasks t ON t.id = s.current_task_id",
         count_from: "source_servers s LEFT JOIN tasks t ON t.id = s.current_task_id",
         project_column: "s.project_id",
+        id_column: "s.id",
         order: "s.last_visit_time DESC, s.id",
     }
     .page(conn, project, &conditions, page)

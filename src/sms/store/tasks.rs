@@ -98,6 +98,15 @@ const TASK_SELECT: &str = "
            t.need_migration_test, t.network_check_info, t.log_collect_status
       FROM tasks t JOIN source_servers s ON s.id = t.source_server_id";
 
+/// The list and the single-row reads of this resource.
+const TASKS: Listing = Listing {
+    select: TASK_SELECT,
+    count_from: "tasks t",
+    project_column: "t.project_id",
+    id_column: "t.id",
+    order: "t.create_date DESC, t.id",
+};
+
 #[derive(Debug, Default, Clone)]
 pub struct TaskFilter {
     pub id: Option<String>,
@@ -128,14 +137,7 @@ pub async fn list_tasks(
     f: &TaskFilter,
     page: Page,
 ) -> sqlx::Result<(i64, Vec<TaskRow>)> {
-    Listing {
-        select: TASK_SELECT,
-        count_from: "tasks t",
-        project_column: "t.project_id",
-        order: "t.create_date DESC, t.id",
-    }
-    .page(conn, project, &f.conditions(), page)
-    .await
+    TASKS.page(conn, project, &f.conditions(), page).await
 }
 
 pub async fn task(
@@ -143,12 +145,7 @@ pub async fn task(
     project: &str,
     id: &str,
 ) -> sqlx::Result<Option<TaskRow>> {
-    let sql = format!("{TASK_SELECT} WHERE t.project_id = ?1 AND t.id = ?2");
-    sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(project)
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await
+    TASKS.one(conn, project, id).await
 }
 
 /// Creates a task for a source server of the project and makes it the server's current task.

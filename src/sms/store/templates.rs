@@ -38,6 +38,15 @@ const SELECT: &str = "SELECT v.id, v.name, v.is_template, v.region, v.projectid,
      v.security_groups, v.publicip, v.disk, v.data_volume_type, v.target_password, v.image_id \
      FROM vm_templates v";
 
+/// The list and the single-row reads of this resource.
+const TEMPLATES: Listing = Listing {
+    select: SELECT,
+    count_from: "vm_templates v",
+    project_column: "v.project_id",
+    id_column: "v.id",
+    order: "v.created_at DESC, v.id",
+};
+
 /// Filters of `GET /v3/vm/templates`; `None` means "any".
 #[derive(Debug, Default, Clone)]
 pub struct TemplateFilter {
@@ -75,14 +84,7 @@ pub async fn list_templates(
     f: &TemplateFilter,
     page: Page,
 ) -> sqlx::Result<(i64, Vec<TemplateRow>)> {
-    Listing {
-        select: SELECT,
-        count_from: "vm_templates v",
-        project_column: "v.project_id",
-        order: "v.created_at DESC, v.id",
-    }
-    .page(conn, project, &f.conditions(), page)
-    .await
+    TEMPLATES.page(conn, project, &f.conditions(), page).await
 }
 
 pub async fn template(
@@ -90,13 +92,7 @@ pub async fn template(
     project: &str,
     id: &str,
 ) -> sqlx::Result<Option<TemplateRow>> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "{SELECT} WHERE v.project_id = ? AND v.id = ?"
-    )))
-    .bind(project)
-    .bind(id)
-    .fetch_optional(&mut *conn)
-    .await
+    TEMPLATES.one(conn, project, id).await
 }
 
 async fn name_taken(
