@@ -472,7 +472,8 @@ async fn reg_store_load(
                         .is_ok()
                 } else {
                     let name = format!("svc-{:05}", i % n.max(1));
-                    let Ok(query) = FindQuery::parse(Some("bench"), Some(&name), None, None) else {
+                    let Ok(query) = FindQuery::parse(Some("bench"), Some(&name), None, None, false)
+                    else {
                         break;
                     };
                     match db.read().await {

@@ -103,6 +103,9 @@ pub struct SmsSettings {
 #[derive(Debug, Clone, Deserialize)]
 pub struct RegistrySettings {
     pub reaper_period_ms: u64,
+    /// Service Center 1.x's `version` rules in discovery (latest, 1.0+, ranges); off:
+    /// every version, as Service Center 2.1 and later answer.
+    pub version_rules: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]

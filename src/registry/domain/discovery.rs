@@ -10,14 +10,20 @@ pub struct FindQuery {
     pub service_name: String,
     pub environment: Environment,
     pub versions: VersionRule,
+    /// Whether a name no service has is tried as an alias (`GET /instances` does; the
+    /// batch find does not).
+    pub alias_fallback: bool,
 }
 
 impl FindQuery {
+    /// `version` is read only with `version_rules` (Service Center 1.x); otherwise any
+    /// value — sc-client's double-encoded `0%252B` included — finds every version.
     pub fn parse(
         app_id: Option<&str>,
         service_name: Option<&str>,
         env: Option<&str>,
         version: Option<&str>,
+        version_rules: bool,
     ) -> Result<Self> {
         // Discovery also accepts a service's alias in place of its name.
         let service_name = match service_name {
@@ -30,7 +36,12 @@ impl FindQuery {
             app_id: parse_app_id(app_id, None)?,
             service_name,
             environment: Environment::parse(env)?,
-            versions: VersionRule::parse(version)?,
+            versions: if version_rules {
+                VersionRule::parse(version)?
+            } else {
+                VersionRule::All
+            },
+            alias_fallback: true,
         })
     }
 }

@@ -140,19 +140,32 @@ impl TryFrom<InstanceRecord> for InstanceView {
 /// an `X-Resource-Revision` that changes whenever the reply would; a client that sends
 /// the revision it already holds as `rev` gets 304 instead of the same list again.
 /// Heartbeats do not touch the rendered instances, so they do not change the revision.
-pub(super) fn instances_reply(records: Vec<InstanceRecord>, known: Option<&str>) -> Reply {
-    #[derive(Serialize)]
-    struct Instances {
-        #[serde(skip_serializing_if = "Vec::is_empty")]
-        instances: Vec<InstanceView>,
-    }
-    let instances = records
-        .into_iter()
-        .map(InstanceView::try_from)
-        .collect::<Result<_, _>>()?;
-    let body = serde_json::to_vec(&Instances { instances })
-        .map_err(|e| RegistryError::Internal(e.to_string()))?;
+#[derive(Serialize)]
+pub(super) struct Instances {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub instances: Vec<InstanceView>,
+}
+
+/// Instances as discovery renders them, the JSON of `{"instances": [...]}` and its
+/// revision: the SHA-1 of that JSON, so it changes exactly when the answer would
+/// (heartbeats do not touch what is rendered), and is the same whichever route asks.
+pub(super) fn rendered(
+    records: Vec<InstanceRecord>,
+) -> Result<(Instances, Vec<u8>, String), RegistryError> {
+    let instances = Instances {
+        instances: records
+            .into_iter()
+            .map(InstanceView::try_from)
+            .collect::<Result<_, _>>()?,
+    };
+    let body =
+        serde_json::to_vec(&instances).map_err(|e| RegistryError::Internal(e.to_string()))?;
     let revision = hex::encode(Sha1::digest(&body));
+    Ok((instances, body, revision))
+}
+
+pub(super) fn instances_reply(records: Vec<InstanceRecord>, known: Option<&str>) -> Reply {
+    let (_, body, revision) = rendered(records)?;
     if known == Some(revision.as_str()) {
         return Ok(HttpResponse::NotModified()
             .insert_header(("X-Resource-Revision", revision))

@@ -47,7 +47,7 @@ pub async fn find_instances(
         &query.service_name,
     )
     .await?;
-    if versions.is_empty() {
+    if versions.is_empty() && query.alias_fallback {
         versions = sqlx::query_as::<_, ServiceRecord>(select_service!(
             "WHERE domain = ? AND project = ? AND environment = ? AND app_id = ? AND alias = ? \
              ORDER BY created_at, service_id"

@@ -1,13 +1,14 @@
-//! Discovery (`GET /instances`): version rules, revisions, and the dependency a
-//! consumer's lookup records.
+//! Discovery (`GET /instances` and the batch find): versions, revisions, and the
+//! dependency a consumer's lookup records.
 
 use serde_json::json;
 
-use super::{assert_error, count, ids, instance_body, server};
+use super::{assert_error, count, ids, instance_body, server, server_with};
 
+/// Service Center 1.x's version rules, kept behind `registry.version_rules`.
 #[tokio::test]
 async fn discovery_with_version_rules() {
-    let (_srv, reg) = server().await;
+    let (_srv, reg) = server_with(|s| s.registry.version_rules = true).await;
     let mut by_version = Vec::new();
     for version in ["1.0.0", "1.5.0", "2.0.0"] {
         let sid = reg.create_service("disc", "prov", version).await;
@@ -193,4 +194,113 @@ async fn discovery_by_alias_records_the_real_name() {
         400,
         "400023",
     );
+}
+
+/// Service Center 2.1+ (the default): `version` is not read, every version is found,
+/// and sc-client's double-encoded `0%252B` is no error.
+#[tokio::test]
+async fn discovery_finds_every_version_whatever_version_says() {
+    let (_srv, reg) = server().await;
+    let mut all = Vec::new();
+    for version in ["1.0.0", "1.5.0", "2.0.0"] {
+        let sid = reg.create_service("disc", "prov", version).await;
+        all.push(reg.register(&sid, instance_body(1)).await);
+    }
+    all.sort();
+    for version in ["", "latest", "0%252B", "0%2B", "9.9.9", "abc"] {
+        let reply = reg
+            .find(
+                &format!("appId=disc&serviceName=prov&version={version}"),
+                None,
+            )
+            .await;
+        assert_eq!(reply.status, 200, "{version}: {}", reply.text);
+        let mut got = ids(&reply.json["instances"], "instanceId");
+        got.sort();
+        assert_eq!(got, all, "{version}");
+    }
+}
+
+/// Ported from Service Center's `integration/instances_test.go`, "Batch Find
+/// Micro-service Instance", plus revisions and the recorded dependency.
+#[tokio::test]
+async fn batch_find_answers_per_item() {
+    let (_srv, reg) = server().await;
+    let provider = reg.create_service("batch", "prov", "1.0.0").await;
+    let consumer = reg.create_service("batch", "cons", "1.0.0").await;
+    let iid = reg.register(&provider, instance_body(8080)).await;
+    let body = |rev: &str| {
+        json!({
+            "services": [
+                {"service": {"appId": "batch", "serviceName": "prov"}, "rev": rev},
+                {"service": {"appId": "batch", "serviceName": "notexisted"}},
+            ],
+            "instances": [
+                {"instance": {"serviceId": provider, "instanceId": iid}},
+                {"instance": {"serviceId": provider, "instanceId": "notexisted"}},
+            ],
+        })
+    };
+    let reply = reg
+        .send(
+            reqwest::Method::POST,
+            "/instances/action?type=query",
+            None,
+            &[("X-ConsumerId", consumer.as_str())],
+            Some(&body("")),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let services = &reply.json["services"];
+    assert_eq!(services["updated"][0]["index"], 0);
+    assert_eq!(
+        ids(&services["updated"][0]["instances"], "instanceId"),
+        [iid.as_str()]
+    );
+    assert_eq!(services["failed"][0]["indexes"], json!([1]));
+    assert_eq!(services["failed"][0]["error"]["errorCode"], "400012");
+    let instances = &reply.json["instances"];
+    assert_eq!(instances["updated"][0]["index"], 0);
+    assert_eq!(instances["failed"][0]["indexes"], json!([1]));
+    assert_eq!(instances["failed"][0]["error"]["errorCode"], "400017");
+
+    // The revision is the one GET /instances sends; sent back, the item is not modified.
+    let rev = services["updated"][0]["rev"].as_str().unwrap().to_owned();
+    let single = reg.find("appId=batch&serviceName=prov", None).await;
+    assert_eq!(single.headers["x-resource-revision"], rev.as_str());
+    let again = reg
+        .send(
+            reqwest::Method::POST,
+            "/instances/action?type=query",
+            None,
+            &[],
+            Some(&body(&rev)),
+        )
+        .await;
+    assert_eq!(again.json["services"]["notModified"], json!([0]));
+    assert!(
+        again.json["services"].get("updated").is_none(),
+        "{}",
+        again.text
+    );
+
+    // The consumer's lookup recorded its dependency, as GET /instances does.
+    let providers = reg
+        .get(&format!("/microservices/{consumer}/providers"))
+        .await;
+    assert_eq!(
+        ids(&providers.json["providers"], "serviceId"),
+        [provider.as_str()]
+    );
+
+    for (path, payload) in [
+        ("/instances/action", body("")),
+        ("/instances/action?type=watch", body("")),
+        ("/instances/action?type=query", json!({})),
+    ] {
+        let reply = reg
+            .send(reqwest::Method::POST, path, None, &[], Some(&payload))
+            .await;
+        assert_error(&reply, 400, "400001");
+    }
 }

@@ -11,15 +11,21 @@ mod tags;
 
 use serde_json::{Value, json};
 
-use crate::common::{self, REGISTRY, RegistryClient, Reply, Switch, TestServer};
+use crate::common::{self, REGISTRY, RegistryClient, Reply, Settings, Switch, TestServer};
 
 const BASE: &str = REGISTRY;
 
 /// A server with registry auth off and a fast lease reaper, and its registry.
 async fn server() -> (TestServer, RegistryClient) {
+    server_with(|_| {}).await
+}
+
+/// As [`server`], with more settings changed.
+async fn server_with(adjust: impl FnOnce(&mut Settings)) -> (TestServer, RegistryClient) {
     let srv = common::spawn_with(|s| {
         s.auth.registry = Switch::Off;
         s.registry.reaper_period_ms = 100;
+        adjust(s);
     })
     .await;
     let registry = srv.registry();
