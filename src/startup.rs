@@ -78,6 +78,7 @@ pub fn bind(state: AppState) -> std::io::Result<Running> {
             .configure(crate::openapi::routes)
             .configure(iam::routes::public)
             .configure(sms::public_routes)
+            .configure(registry::public_routes)
             .service(
                 web::scope("/v3/projects")
                     .wrap(from_fn(iam::authenticate::<IamError>))

@@ -8,7 +8,7 @@ pub mod store;
 
 use std::time::Duration;
 
-pub use routes::routes;
+pub use routes::{public_routes, routes};
 
 use crate::db::Db;
 

@@ -100,3 +100,46 @@ async fn with_auth_off_the_tenant_is_x_domain_name() {
     let reply = srv.api().send(Method::GET, "/v3/tasks", &[], None).await;
     assert_eq!(reply.status, 401);
 }
+
+/// sc-client and java-chassis probe health and version before they hold a token, and
+/// take their address pool from health: it must answer, and name this twin's address.
+#[tokio::test]
+async fn health_and_version_answer_without_a_credential() {
+    let srv = common::spawn().await;
+    let http = common::http_client();
+    let get = async |path: &str| {
+        let reply = http.get(srv.url(path)).send().await.unwrap();
+        let status = reply.status().as_u16();
+        (status, reply.json::<Value>().await.unwrap())
+    };
+
+    let (status, body) = get("/v4/default/registry/health").await;
+    assert_eq!(status, 200, "{body}");
+    let instance = &body["instances"][0];
+    assert_eq!(instance["serviceId"], "SERVICECENTER");
+    assert_eq!(instance["status"], "UP");
+    let endpoint = instance["endpoints"][0].as_str().unwrap();
+    let host = srv.url("").trim_start_matches("http://").to_owned();
+    assert_eq!(endpoint, format!("rest://{host}/"));
+
+    let (status, body) = get("/v4/default/registry/version").await;
+    assert_eq!((status, &body["apiVersion"]), (200, &json!("4.0.0")));
+    let (status, body) = get("/version").await;
+    assert_eq!(
+        (status, &body["apiVersion"]),
+        (200, &json!("3.0.0")),
+        "{body}"
+    );
+
+    // The synthesized instance is not stored: the registry's own lists stay empty.
+    let token = srv.demo_token().await;
+    let (status, body) = srv
+        .registry_as(&token)
+        .call(Method::GET, "/microservices", None)
+        .await;
+    assert_eq!(status, 200);
+    assert!(
+        body["services"].as_array().is_none_or(|s| s.is_empty()),
+        "{body}"
+    );
+}

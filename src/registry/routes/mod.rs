@@ -7,6 +7,7 @@
 mod dependencies;
 mod discovery;
 mod instances;
+mod meta;
 mod schemas;
 mod services;
 mod tags;
@@ -21,6 +22,8 @@ use utoipa::{IntoParams, OpenApi};
 use super::domain::Tenant;
 use super::error::RegistryError;
 use crate::iam::Caller;
+
+pub use meta::public_routes;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.configure(services::routes)
@@ -40,6 +43,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         dependencies::Api::openapi(),
         schemas::Api::openapi(),
         tags::Api::openapi(),
+        meta::Api::openapi(),
     ] {
         doc.merge(part);
     }

@@ -167,9 +167,11 @@ impl Shared {
         let Some((task, _)) = self.recent_tasks(rng, 1).pop() else {
             return true;
         };
-        let op = ["start", "stop", "restart", "sync", "cutover", "test"]
-            .choose(rng)
-            .copied();
+        let op = [
+            "start", "stop", "restart", "skip", "cutover", "test", "clear",
+        ]
+        .choose(rng)
+        .copied();
         let reply = self
             .call(
                 target,
