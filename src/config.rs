@@ -1,7 +1,7 @@
 //! Layered settings: embedded defaults, `config/<profile>.toml`, `--config FILE`,
 //! `CLOUDTWIN_*` environment variables, then command-line overrides.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -33,6 +33,9 @@ pub struct ServerSettings {
     pub body_timeout_ms: u64,
     /// Connections served at once, over all workers.
     pub max_connections: usize,
+    /// Peers whose `Forwarded` / `X-Forwarded-*` headers are believed (client address,
+    /// scheme and host); everyone else's are ignored.
+    pub trusted_proxies: Vec<IpAddr>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -74,6 +77,8 @@ pub struct AuthSettings {
     /// until the window ends.
     pub login_failures_max: i64,
     pub login_failures_window_secs: i64,
+    /// Login attempts one client address may make per minute; 0 = no limit.
+    pub logins_per_address_per_minute: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -210,6 +215,12 @@ impl Settings {
         }
         if !(1..=600_000).contains(&self.auth.login_wait_ms) {
             return bad("auth.login_wait_ms", "must be 1 to 600000 milliseconds");
+        }
+        if self.auth.logins_per_address_per_minute > 1_000_000 {
+            return bad(
+                "auth.logins_per_address_per_minute",
+                "must be 0 (no limit) to 1000000",
+            );
         }
         if !(1..=1_000_000).contains(&self.auth.login_failures_max) {
             return bad("auth.login_failures_max", "must be 1 to 1000000");

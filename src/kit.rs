@@ -168,10 +168,43 @@ pub mod private {
     }
 }
 
+/// The reverse proxies named in `server.trusted_proxies`, kept as app data.
+#[derive(Debug, Default)]
+pub struct TrustedProxies(pub Vec<std::net::IpAddr>);
+
+/// Whether the request came through a proxy whose forwarded headers are believed. Anyone
+/// else's are ignored: any client could send them and make the links in a reply point
+/// elsewhere, or pose as another address to the login limit.
+fn via_trusted_proxy(req: &actix_web::HttpRequest) -> bool {
+    let trusted = req.app_data::<actix_web::web::Data<TrustedProxies>>();
+    match (req.peer_addr(), trusted) {
+        (Some(peer), Some(trusted)) => trusted.0.contains(&peer.ip()),
+        _ => false,
+    }
+}
+
+/// The client's address: the peer, or what a trusted proxy forwarded for it.
+pub fn client_ip(req: &actix_web::HttpRequest) -> Option<std::net::IpAddr> {
+    let peer = req.peer_addr()?.ip();
+    if !via_trusted_proxy(req) {
+        return Some(peer);
+    }
+    let info = req.connection_info();
+    let forwarded = info.realip_remote_addr().and_then(|a| {
+        a.parse::<std::net::IpAddr>()
+            .ok()
+            .or_else(|| a.parse::<std::net::SocketAddr>().ok().map(|s| s.ip()))
+    });
+    Some(forwarded.unwrap_or(peer))
+}
+
 /// This server's base URL as the client addressed it: `http://` and the Host header (or
-/// the local address without one). Forwarded headers are not trusted: any client could
-/// send them and make the links in a reply point elsewhere.
+/// the local address without one), or the scheme and host a trusted proxy forwarded.
 pub fn base_url(req: &actix_web::HttpRequest) -> String {
+    if via_trusted_proxy(req) {
+        let info = req.connection_info();
+        return format!("{}://{}", info.scheme(), info.host());
+    }
     let host = req
         .headers()
         .get(actix_web::http::header::HOST)

@@ -59,12 +59,17 @@ pub fn bind(state: AppState) -> std::io::Result<Running> {
     let logins = web::Data::new(iam::LoginGate::new(
         slots,
         Duration::from_millis(data.settings.auth.login_wait_ms),
+        data.settings.auth.logins_per_address_per_minute,
+    ));
+    let proxies = web::Data::new(crate::kit::TrustedProxies(
+        data.settings.server.trusted_proxies.clone(),
     ));
     let server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
             .app_data(recent.clone())
             .app_data(logins.clone())
+            .app_data(proxies.clone())
             .app_data(web::PayloadConfig::new(limit))
             .app_data(
                 web::JsonConfig::default()

@@ -91,6 +91,8 @@ pub enum IamError {
     UnsupportedMediaType(String),
     #[error("too many logins at once; retry later")]
     Busy,
+    #[error("too many logins from this address; retry in a minute")]
+    Throttled,
     #[error("service unavailable")]
     Unavailable(String),
     #[error("internal server error")]
@@ -139,7 +141,7 @@ impl ResponseError for IamError {
             IamError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             IamError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             IamError::Auth(e) => e.status_code(),
-            IamError::Busy => StatusCode::TOO_MANY_REQUESTS,
+            IamError::Busy | IamError::Throttled => StatusCode::TOO_MANY_REQUESTS,
             IamError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             IamError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             IamError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

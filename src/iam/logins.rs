@@ -2,13 +2,17 @@
 //! unbounded, a flood of logins (unknown users are checked too, so that timing does not
 //! tell which names exist) grew a fresh server past 2.6 GB. The gate lets `slots` checks
 //! run, each in a buffer kept from one check to the next; a caller that waits longer
-//! than `wait` for a slot gets 429.
+//! than `wait` for a slot gets 429. Optionally, each client address gets a number of
+//! attempts per minute (governor's GCRA: a steady rate with a burst of that size).
 
+use std::net::IpAddr;
+use std::num::NonZeroU32;
 use std::sync::Mutex;
 use std::time::Duration;
 
 use actix_web::web;
 use argon2::Block;
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use tokio::sync::Semaphore;
 
 use super::domain::{default_argon2_memory, password_matches_in};
@@ -18,18 +22,36 @@ pub struct LoginGate {
     slots: Semaphore,
     buffers: Mutex<Vec<Vec<Block>>>,
     wait: Duration,
+    per_address: Option<DefaultKeyedRateLimiter<IpAddr>>,
 }
+
+/// Past this many remembered addresses, those whose budget is full again are forgotten,
+/// so a scan from many addresses cannot grow the map without end.
+const REMEMBERED_ADDRESSES: usize = 10_000;
 
 impl LoginGate {
     /// `slots` buffers are allocated up front: the memory a flood can take is bounded
     /// by them, not by the number of callers.
-    pub fn new(slots: usize, wait: Duration) -> Self {
+    pub fn new(slots: usize, wait: Duration, per_address_per_minute: u32) -> Self {
         let slots = slots.max(1);
         Self {
             slots: Semaphore::new(slots),
             buffers: Mutex::new((0..slots).map(|_| default_argon2_memory()).collect()),
             wait,
+            per_address: NonZeroU32::new(per_address_per_minute)
+                .map(|n| RateLimiter::keyed(Quota::per_minute(n))),
         }
+    }
+
+    /// Counts an attempt against the client's address, before any work is done for it.
+    pub fn admit(&self, client: Option<IpAddr>) -> Result<(), IamError> {
+        let (Some(limiter), Some(client)) = (&self.per_address, client) else {
+            return Ok(());
+        };
+        if limiter.len() > REMEMBERED_ADDRESSES {
+            limiter.retain_recent();
+        }
+        limiter.check_key(&client).map_err(|_| IamError::Throttled)
     }
 
     /// Checks the password off the actix worker, once a slot is free.

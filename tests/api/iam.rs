@@ -537,3 +537,43 @@ async fn repeated_wrong_passwords_lock_that_user_for_the_window() {
         .parts();
     assert_eq!(status, 201, "the window ended");
 }
+
+/// The optional per-address limit: a client's budget runs out, a forwarded header does not
+/// buy a fresh one unless it comes from a trusted proxy, and then each forwarded client
+/// has its own.
+#[tokio::test]
+async fn logins_per_address_are_limited_when_configured() {
+    let login = async |srv: &common::TestServer, forwarded_for: Option<&str>| {
+        let mut req = srv
+            .client
+            .post(srv.url("/v3/auth/tokens"))
+            .json(&common::password_body("demo", "demo", "demo-password"));
+        if let Some(addr) = forwarded_for {
+            req = req.header("X-Forwarded-For", addr);
+        }
+        let reply = req.send().await.unwrap();
+        let status = reply.status().as_u16();
+        (status, reply.json::<serde_json::Value>().await.unwrap())
+    };
+
+    let srv = common::spawn_with(|s| s.auth.logins_per_address_per_minute = 2).await;
+    assert_eq!(login(&srv, None).await.0, 201);
+    assert_eq!(login(&srv, None).await.0, 201);
+    let (status, body) = login(&srv, None).await;
+    assert_eq!(status, 429, "{body}");
+    assert_eq!(body["error"]["code"], 429, "IAM's error shape: {body}");
+    let (status, _) = login(&srv, Some("203.0.113.7")).await;
+    assert_eq!(
+        status, 429,
+        "an untrusted peer's X-Forwarded-For is ignored"
+    );
+
+    let srv = common::spawn_with(|s| {
+        s.auth.logins_per_address_per_minute = 1;
+        s.server.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+    })
+    .await;
+    assert_eq!(login(&srv, Some("203.0.113.7")).await.0, 201);
+    assert_eq!(login(&srv, Some("203.0.113.7")).await.0, 429);
+    assert_eq!(login(&srv, Some("203.0.113.8")).await.0, 201);
+}

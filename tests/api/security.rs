@@ -433,6 +433,29 @@ async fn names_in_paths_filters_and_links_cannot_be_abused() {
     assert_eq!(href, format!("http://127.0.0.1:{}/v3", srv.addr.port()));
 }
 
+/// Behind a proxy listed in `server.trusted_proxies`, links use the scheme and host it
+/// forwards, so that clients outside keep following them.
+#[tokio::test]
+async fn a_trusted_proxy_sets_the_links() {
+    let srv =
+        common::spawn_with(|s| s.server.trusted_proxies = vec!["127.0.0.1".parse().unwrap()]).await;
+    let versions: serde_json::Value = srv
+        .client
+        .get(srv.url("/"))
+        .header("X-Forwarded-Host", "twin.example")
+        .header("X-Forwarded-Proto", "https")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        versions["versions"][0]["links"][0]["href"],
+        "https://twin.example/v3"
+    );
+}
+
 #[tokio::test]
 async fn the_demo_account_can_be_switched_off_and_custom_secrets_stay_unprinted() {
     let dir = tempfile::tempdir().unwrap();

@@ -1,6 +1,6 @@
 //! `POST /v3/auth/tokens`: IAM tokens by the password method.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
 use time::OffsetDateTime;
@@ -67,10 +67,12 @@ struct Scope {
     responses(Replies)
 )]
 async fn issue_token(
+    req: HttpRequest,
     state: web::Data<AppState>,
     logins: web::Data<LoginGate>,
     body: JsonBody<TokenRequest>,
 ) -> Result<HttpResponse, IamError> {
+    logins.admit(crate::kit::client_ip(&req))?;
     let auth = body.parse()?.auth;
     if !auth.identity.methods.iter().any(|m| m == "password") {
         return Err(IamError::BadRequest(
