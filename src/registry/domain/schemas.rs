@@ -55,6 +55,11 @@ impl Schema {
     /// A schema from a `POST .../schemas` item, which names its own id.
     fn parse_item(body: SchemaBody) -> Result<Self> {
         let id = SchemaId::parse(body.schema_id.as_deref().unwrap_or(""))?;
+        // Service Center requires a summary here; only the single PUT lets it be empty,
+        // for clients older than summaries.
+        if body.summary.as_deref().is_none_or(str::is_empty) {
+            return Err(invalid(format!("schema {} needs a summary", id.as_str())));
+        }
         Self::parse_for(id, body)
     }
 

@@ -1,5 +1,7 @@
 //! Instances: register, read, heartbeats, status, properties, deregister.
 
+use std::collections::BTreeMap;
+
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -40,7 +42,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         web::resource("/microservices/{service_id}/instances/{instance_id}/properties")
             .route(web::put().to(set_instance_properties)),
     )
-    .service(web::resource("/heartbeats").route(web::put().to(heartbeats)));
+    .service(web::resource("/heartbeats").route(web::put().to(heartbeats)))
+    .service(web::resource("/instances/status").route(web::put().to(set_statuses_where)));
 }
 
 #[derive(Deserialize)]
@@ -308,6 +311,50 @@ async fn set_instance_properties(
     Ok(ok_empty())
 }
 
+#[derive(Deserialize, Default)]
+struct StatusMatches {
+    #[serde(default)]
+    properties: BTreeMap<String, String>,
+}
+
+#[derive(Deserialize)]
+struct StatusesBody {
+    #[serde(default)]
+    matches: StatusMatches,
+    status: Option<String>,
+}
+
+/// `PUT /instances/status` (Service Center 2.2+): every live instance of the tenant whose
+/// properties hold all of `matches.properties` (none given: every instance) gets
+/// `status`, in one transaction. Unlike Service Center, which writes any string, the
+/// status must be one of the five documented values.
+#[utoipa::path(
+    put,
+    path = "/v4/{project_id}/registry/instances/status",
+    tag = "Registry",
+    operation_id = "registry_set_instance_statuses",
+    params(ProjectRoute),
+    request_body(content = serde_json::Value, content_type = "application/json"),
+    responses(Replies)
+)]
+async fn set_statuses_where(
+    caller: Caller,
+    path: web::Path<ProjectRoute>,
+    body: JsonBody<StatusesBody>,
+    state: web::Data<AppState>,
+) -> Reply {
+    caller.require("cse:instance:update")?;
+    let tenant = tenant(&caller, &path.project_id)?;
+    let body = body.parse()?;
+    let status = InstanceStatus::parse(body.status.as_deref().unwrap_or(""))?;
+    let matches = body.matches.properties;
+    state
+        .db
+        .write(async |conn| store::set_statuses_where(conn, &tenant, &matches, status).await)
+        .await?;
+    Ok(ok_empty())
+}
+
 #[derive(utoipa::OpenApi)]
 #[openapi(paths(
     register_instance,
@@ -317,6 +364,7 @@ async fn set_instance_properties(
     heartbeat,
     heartbeats,
     set_instance_status,
-    set_instance_properties
+    set_instance_properties,
+    set_statuses_where
 ))]
 pub struct Api;

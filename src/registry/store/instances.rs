@@ -233,6 +233,34 @@ pub async fn set_instance_status(
     .await
 }
 
+/// Sets the status of every live instance of the tenant whose properties hold all of
+/// `matches` (an empty map matches every one). `modified_at` stays, as Service Center
+/// leaves `modTimestamp`.
+pub async fn set_statuses_where(
+    conn: &mut SqliteConnection,
+    tenant: &Tenant,
+    matches: &BTreeMap<String, String>,
+    status: InstanceStatus,
+) -> Result<u64> {
+    let wanted = i64::try_from(matches.len()).unwrap_or(i64::MAX);
+    let updated = sqlx::query(
+        "UPDATE instances SET status = ?1 WHERE lease_expires_ms >= ?2 \
+         AND EXISTS (SELECT 1 FROM microservices m WHERE m.service_id = instances.service_id \
+         AND m.domain = ?3 AND m.project = ?4) \
+         AND (SELECT COUNT(*) FROM json_each(?5) w JOIN json_each(instances.properties) p \
+              ON p.key = w.key AND p.value = w.value) = ?6",
+    )
+    .bind(status.as_str())
+    .bind(now_ms())
+    .bind(&tenant.domain)
+    .bind(&tenant.project)
+    .bind(to_json(matches)?)
+    .bind(wanted)
+    .execute(&mut *conn)
+    .await?;
+    Ok(updated.rows_affected())
+}
+
 pub async fn set_instance_properties(
     conn: &mut SqliteConnection,
     tenant: &Tenant,

@@ -103,8 +103,15 @@ pub async fn list_schemas(
     service_id: &ServiceId,
 ) -> Result<Vec<SchemaRecord>> {
     require_service(conn, tenant, service_id).await?;
+    // As Service Center: the ids the service declares, uploaded or not (then only the
+    // id), together with every uploaded one.
     Ok(sqlx::query_as::<_, SchemaRecord>(
-        "SELECT schema_id, summary, schema FROM service_schemas WHERE service_id = ? \
+        "SELECT d.value AS schema_id, COALESCE(s.summary, '') AS summary, \
+         COALESCE(s.schema, '') AS schema \
+         FROM microservices m, json_each(m.schemas) d \
+         LEFT JOIN service_schemas s ON s.service_id = m.service_id AND s.schema_id = d.value \
+         WHERE m.service_id = ?1 \
+         UNION SELECT schema_id, summary, schema FROM service_schemas WHERE service_id = ?1 \
          ORDER BY schema_id",
     )
     .bind(service_id.as_str())

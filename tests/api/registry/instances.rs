@@ -275,3 +275,54 @@ async fn leases_expire_from_discovery_then_from_the_table() {
         200
     );
 }
+
+/// `PUT /instances/status` (Service Center 2.2+): by property match within the tenant,
+/// all pairs must match, no match changes nothing, an undocumented status is refused.
+#[tokio::test]
+async fn batch_status_by_property_match() {
+    let (_srv, reg) = server().await;
+    let sid = reg.create_service("inst", "batch-status", "1.0.0").await;
+    let mut ids = Vec::new();
+    for (port, zone) in [(1, "z1"), (2, "z1"), (3, "z2")] {
+        let mut body = instance_body(port);
+        body["instance"]["properties"] = json!({"zone": zone, "tier": "web"});
+        ids.push(reg.register(&sid, body).await);
+    }
+    let other = reg.with_domain("other-tenant");
+    let status_of = async |iid: &str| {
+        reg.get(&format!("/microservices/{sid}/instances/{iid}"))
+            .await
+            .json["instance"]["status"]
+            .clone()
+    };
+
+    let set = async |body: serde_json::Value| reg.put("/instances/status", Some(body)).await;
+    let reply =
+        set(json!({"matches": {"properties": {"zone": "z1", "tier": "web"}}, "status": "DOWN"}))
+            .await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(status_of(&ids[0]).await, "DOWN");
+    assert_eq!(status_of(&ids[1]).await, "DOWN");
+    assert_eq!(status_of(&ids[2]).await, "UP");
+
+    // One pair that does not match is enough to leave an instance alone.
+    let reply =
+        set(json!({"matches": {"properties": {"zone": "z2", "tier": "db"}}, "status": "TESTING"}))
+            .await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(status_of(&ids[2]).await, "UP");
+
+    assert_error(&set(json!({"status": "SLEEPY"})).await, 400, "400001");
+    assert_error(&set(json!({"matches": {}})).await, 400, "400001");
+
+    // No properties: every instance of the tenant — and only of this tenant.
+    let reply = other
+        .put("/instances/status", Some(json!({"status": "OUTOFSERVICE"})))
+        .await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(status_of(&ids[2]).await, "UP", "another tenant's call");
+    assert_eq!(set(json!({"status": "STARTING"})).await.status, 200);
+    for iid in &ids {
+        assert_eq!(status_of(iid).await, "STARTING");
+    }
+}
