@@ -131,6 +131,10 @@ async fn health_and_version_answer_without_a_credential() {
         "{body}"
     );
 
+    // Governance is not public: it needs the credential the registry needs.
+    let (status, body) = get("/v4/default/govern/apps").await;
+    assert_eq!((status, &body["error_code"]), (401, &json!("APIGW.0301")));
+
     // The synthesized instance is not stored: the registry's own lists stay empty.
     let token = srv.demo_token().await;
     let (status, body) = srv

@@ -5,6 +5,7 @@
 
 mod dependencies;
 mod discovery;
+mod govern;
 mod instances;
 mod schemas;
 mod services;
@@ -13,6 +14,7 @@ mod version;
 
 pub use dependencies::*;
 pub use discovery::*;
+pub use govern::*;
 pub use instances::*;
 pub use schemas::*;
 pub use services::*;

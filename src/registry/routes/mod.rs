@@ -1,4 +1,5 @@
-//! HTTP handlers of the registry, mounted by startup under `/v4/{project_id}/registry`,
+//! HTTP handlers of the registry, mounted by startup under `/v4/{project_id}/registry`
+//! (governance under `/v4/{project_id}/govern`),
 //! one file per resource. Each handler checks the caller's permission, parses its input
 //! into domain types, opens the transaction (a read, or a `BEGIN IMMEDIATE` write)
 //! that the store functions run in, and renders what they return in Service Center's
@@ -6,6 +7,7 @@
 
 mod dependencies;
 mod discovery;
+mod govern;
 mod instances;
 mod meta;
 mod schemas;
@@ -23,6 +25,7 @@ use super::domain::Tenant;
 use super::error::RegistryError;
 use crate::iam::Caller;
 
+pub use govern::routes as govern_routes;
 pub use meta::public_routes;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -44,6 +47,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         schemas::Api::openapi(),
         tags::Api::openapi(),
         meta::Api::openapi(),
+        govern::Api::openapi(),
     ] {
         doc.merge(part);
     }

@@ -71,6 +71,30 @@ impl TryFrom<ServiceRecord> for ServiceView {
     }
 }
 
+impl ServiceView {
+    /// The governance list leaves the schema ids out, as Service Center's does.
+    pub(super) fn without_schemas(mut self) -> Self {
+        self.schemas.clear();
+        self
+    }
+
+    pub(super) fn id(&self) -> &str {
+        &self.service_id
+    }
+
+    pub(super) fn name(&self) -> &str {
+        &self.service_name
+    }
+
+    pub(super) fn app_id(&self) -> &str {
+        &self.app_id
+    }
+
+    pub(super) fn version(&self) -> &str {
+        &self.version
+    }
+}
+
 pub(super) fn service_views(
     records: Vec<ServiceRecord>,
 ) -> Result<Vec<ServiceView>, RegistryError> {
@@ -133,6 +157,15 @@ impl TryFrom<InstanceRecord> for InstanceView {
             mod_timestamp: r.modified_at.to_string(),
             version: r.version,
         })
+    }
+}
+
+impl InstanceView {
+    /// The governance list strips instance properties to the keys Service Center is
+    /// configured to show, which by default are none.
+    pub(super) fn without_properties(mut self) -> Self {
+        self.properties.clear();
+        self
     }
 }
 

@@ -4,6 +4,7 @@ mod batch_delete;
 mod dependencies;
 mod discovery;
 mod flow;
+mod govern;
 mod instances;
 mod schemas;
 mod services;
