@@ -105,6 +105,11 @@ pub fn bind(state: AppState) -> std::io::Result<Running> {
                     .configure(registry::govern_routes),
             )
             .service(
+                web::scope("/v4/{project_id}/admin")
+                    .wrap(from_fn(iam::authenticate::<RegistryError>))
+                    .configure(registry::admin_routes),
+            )
+            .service(
                 web::scope("/_cloudtwin")
                     .wrap(from_fn(admin::guard))
                     .service(web::scope("/sms").configure(sms::admin_routes))

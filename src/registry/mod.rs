@@ -8,7 +8,7 @@ pub mod store;
 
 use std::time::Duration;
 
-pub use routes::{govern_routes, public_routes, routes};
+pub use routes::{admin_routes, govern_routes, public_routes, routes};
 
 use crate::db::Db;
 

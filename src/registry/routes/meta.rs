@@ -8,7 +8,7 @@ use serde_json::json;
 use crate::kit::Replies;
 
 /// Service Center's API version on the v4 routes, and on the root `/version`.
-const API_VERSION_V4: &str = "4.0.0";
+pub(super) const API_VERSION_V4: &str = "4.0.0";
 const API_VERSION_ROOT: &str = "3.0.0";
 
 pub fn public_routes(cfg: &mut web::ServiceConfig) {
@@ -57,7 +57,7 @@ fn started_at() -> String {
         .to_string()
 }
 
-fn version_body(api_version: &str) -> serde_json::Value {
+pub(super) fn version_body(api_version: &str) -> serde_json::Value {
     json!({
         "version": env!("CARGO_PKG_VERSION"),
         "buildTag": "cloudtwin",

@@ -1,5 +1,6 @@
 //! HTTP handlers of the registry, mounted by startup under `/v4/{project_id}/registry`
-//! (governance under `/v4/{project_id}/govern`),
+//! (governance under `/v4/{project_id}/govern`, Service Center's admin API under
+//! `/v4/{project_id}/admin`),
 //! one file per resource. Each handler checks the caller's permission, parses its input
 //! into domain types, opens the transaction (a read, or a `BEGIN IMMEDIATE` write)
 //! that the store functions run in, and renders what they return in Service Center's
@@ -10,6 +11,7 @@ mod discovery;
 mod govern;
 mod instances;
 mod meta;
+mod sc_admin;
 mod schemas;
 mod services;
 mod tags;
@@ -27,6 +29,7 @@ use crate::iam::Caller;
 
 pub use govern::routes as govern_routes;
 pub use meta::public_routes;
+pub use sc_admin::routes as admin_routes;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.configure(services::routes)
@@ -48,6 +51,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         tags::Api::openapi(),
         meta::Api::openapi(),
         govern::Api::openapi(),
+        sc_admin::Api::openapi(),
     ] {
         doc.merge(part);
     }

@@ -6,6 +6,7 @@ mod discovery;
 mod flow;
 mod govern;
 mod instances;
+mod sc_admin;
 mod schemas;
 mod services;
 mod tags;
