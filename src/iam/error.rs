@@ -93,6 +93,8 @@ pub enum IamError {
     Busy,
     #[error("too many logins from this address; retry in a minute")]
     Throttled,
+    #[error("too many wrong passwords for this user; retry in at most {0} seconds")]
+    Locked(i64),
     #[error("service unavailable")]
     Unavailable(String),
     #[error("internal server error")]
@@ -141,7 +143,9 @@ impl ResponseError for IamError {
             IamError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             IamError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             IamError::Auth(e) => e.status_code(),
-            IamError::Busy | IamError::Throttled => StatusCode::TOO_MANY_REQUESTS,
+            IamError::Busy | IamError::Throttled | IamError::Locked(_) => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             IamError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             IamError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             IamError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -523,6 +523,12 @@ async fn repeated_wrong_passwords_lock_that_user_for_the_window() {
         .await
         .parts();
     assert_eq!(status, 429, "locked, even with the right password: {body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("wrong passwords")),
+        "the refusal says why: {body}"
+    );
     let (status, _) = srv
         .iam()
         .issue("demo", "demo", "demo-password")

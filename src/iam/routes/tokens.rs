@@ -101,7 +101,7 @@ async fn issue_token(
         let failures =
             store::recent_failures(&mut *state.db.read().await?, &u.user_id, now, window).await?;
         if failures >= auth_settings.login_failures_max {
-            return Err(IamError::Busy);
+            return Err(IamError::Locked(window));
         }
     }
     let matches = logins.check(user.password, hash).await?;
