@@ -76,14 +76,23 @@ pub struct Summary {
     pub tasks: usize,
     pub microservices: usize,
     pub instances: usize,
+    pub migprojects: usize,
+    pub templates: usize,
 }
 
 impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} users, {} source servers, {} tasks, {} microservices, {} instances",
-            self.users, self.source_servers, self.tasks, self.microservices, self.instances
+            "{} users, {} source servers, {} tasks, {} microservices, {} instances, \
+             {} migration projects, {} templates",
+            self.users,
+            self.source_servers,
+            self.tasks,
+            self.microservices,
+            self.instances,
+            self.migprojects,
+            self.templates
         )
     }
 }

@@ -460,9 +460,11 @@ pub async fn apply(conn: &mut SqliteConnection, plan: &Plan) -> Result<Summary, 
                     .map_err(store::at(&p.ctx))?;
             for m in &p.migprojects {
                 store::insert_migproject(&mut *conn, &project_id, m).await?;
+                summary.migprojects += 1;
             }
             for t in &p.templates {
                 store::insert_template(&mut *conn, &project_id, t).await?;
+                summary.templates += 1;
             }
             for s in &p.sources {
                 store::insert_source(&mut *conn, &project_id, s).await?;

@@ -369,7 +369,7 @@ async fn migration_projects_and_templates_round_trip_too() {
         assert!(first.contains(expected), "{expected} missing in\n{first}");
     }
     let fresh: PathBuf = dir.path().join("fresh.db");
-    ok(&cli::run(
+    let seeded = cli::run(
         dir.path(),
         &[
             "--database",
@@ -377,7 +377,13 @@ async fn migration_projects_and_templates_round_trip_too() {
             "seed",
             dir.path().join("first.yaml").to_str().unwrap(),
         ],
-    ));
+    );
+    ok(&seeded);
+    let said = String::from_utf8_lossy(&seeded.stdout);
+    assert!(
+        said.contains("2 migration projects, 1 templates"),
+        "the summary counts them: {said}"
+    );
     assert_eq!(export(&fresh, &dir.path().join("second.yaml")), first);
     srv.stop().await;
 }
