@@ -94,13 +94,23 @@ async fn dump(
             _ => {}
         }
     }
-    let mut reply = serde_json::Map::new();
+    #[derive(Serialize)]
+    struct Dump {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        info: Option<serde_json::Value>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        cache: Option<Cache>,
+    }
+    let mut reply = Dump {
+        info: None,
+        cache: None,
+    };
     if info {
         let mut version = super::meta::version_body(super::meta::API_VERSION_V4);
         if let Some(fields) = version.as_object_mut() {
             fields.remove("apiVersion");
         }
-        reply.insert("info".into(), version);
+        reply.info = Some(version);
     }
     if cache {
         let dp = format!("{}/{}", tenant.domain, tenant.project);
@@ -152,10 +162,7 @@ async fn dump(
                 ServiceView::try_from(s)?,
             ));
         }
-        reply.insert(
-            "cache".into(),
-            serde_json::to_value(out).map_err(|e| RegistryError::Internal(e.to_string()))?,
-        );
+        reply.cache = Some(out);
     }
     Ok(HttpResponse::Ok().json(reply))
 }
