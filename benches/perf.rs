@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use cloudtwin::clock::wall_ms;
 use cloudtwin::config::{Overrides, Settings};
 use cloudtwin::db::Db;
 use cloudtwin::registry::domain::{ServiceId, Tenant};
@@ -467,9 +468,11 @@ async fn reg_store_load(
                     ) else {
                         break;
                     };
-                    db.write(async |conn| store::heartbeat(conn, &tenant, &sid, &iid).await)
-                        .await
-                        .is_ok()
+                    db.write(async |conn| {
+                        store::heartbeat(conn, &tenant, &sid, &iid, wall_ms()).await
+                    })
+                    .await
+                    .is_ok()
                 } else {
                     let name = format!("svc-{:05}", i % n.max(1));
                     let Ok(query) = FindQuery::parse(Some("bench"), Some(&name), None, None, false)
@@ -477,9 +480,11 @@ async fn reg_store_load(
                         break;
                     };
                     match db.read().await {
-                        Ok(mut tx) => store::find_instances(&mut tx, &tenant, &query, None)
-                            .await
-                            .is_ok_and(|found| !found.instances.is_empty()),
+                        Ok(mut tx) => {
+                            store::find_instances(&mut tx, &tenant, &query, None, wall_ms())
+                                .await
+                                .is_ok_and(|found| !found.instances.is_empty())
+                        }
                         Err(_) => false,
                     }
                 };
@@ -592,7 +597,8 @@ async fn reg_store_delete(db: &str, n: usize) -> Res<()> {
         let id = ServiceId::parse(&service_id(i))?;
         let deleted = db
             .write(async |conn| {
-                cloudtwin::registry::store::delete_service(conn, &tenant, &id, true).await
+                cloudtwin::registry::store::delete_service(conn, &tenant, &id, true, wall_ms())
+                    .await
             })
             .await;
         if deleted.is_err() {

@@ -22,6 +22,30 @@ pub struct Settings {
     pub registry: RegistrySettings,
     pub admin: AdminSettings,
     pub server: ServerSettings,
+    pub clock: ClockSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ClockSettings {
+    /// The mode at start; `POST /_cloudtwin/clock` switches it after that.
+    pub mode: ClockMode,
+}
+
+/// How the simulated clock runs (see `clock`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ClockMode {
+    Real,
+    Manual,
+}
+
+impl ClockMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClockMode::Real => "real",
+            ClockMode::Manual => "manual",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -45,12 +45,6 @@ pub enum DbError {
     Integrity { path: PathBuf, report: String },
 }
 
-/// Milliseconds since the Unix epoch: the resolution of stored SMS times and leases.
-pub fn now_ms() -> i64 {
-    let nanos = time::OffsetDateTime::now_utc().unix_timestamp_nanos();
-    i64::try_from(nanos / 1_000_000).unwrap_or(i64::MAX)
-}
-
 /// Applies every pending migration from `migrations/` and returns the schema version.
 ///
 /// refinery has no sqlx driver, so migrations run through its rusqlite driver on a

@@ -9,6 +9,7 @@ use actix_web::dev::Server;
 use actix_web::middleware::{ErrorHandlers, from_fn};
 use actix_web::{App, HttpServer, web};
 
+use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::edge::{bad_request, json_error, json_errors_only, not_found};
@@ -23,13 +24,21 @@ use crate::{admin, health, registry, sms, status};
 /// `demo.enabled = false`, that it does not.
 pub async fn open(settings: Settings) -> anyhow::Result<(AppState, Option<KeyPair>)> {
     let db = Db::open(&settings).await?;
+    let clock = Clock::open(&db, settings.clock.mode).await?;
     let demo = if settings.demo.enabled {
         Some(iam::ensure_demo(&db, &settings.demo).await?)
     } else {
         iam::remove_demo(&db, &settings.demo).await?;
         None
     };
-    Ok((AppState { db, settings }, demo))
+    Ok((
+        AppState {
+            db,
+            settings,
+            clock,
+        },
+        demo,
+    ))
 }
 
 /// A bound, not yet awaited server: tests keep the address and the handle.
@@ -48,6 +57,7 @@ pub fn bind(state: AppState) -> std::io::Result<Running> {
     // The reaper lives as long as the runtime that binds the server.
     registry::start_reaper(
         state.db.clone(),
+        state.clock.clone(),
         Duration::from_millis(state.settings.registry.reaper_period_ms),
     );
     let data = web::Data::new(state);
@@ -114,6 +124,7 @@ pub fn bind(state: AppState) -> std::io::Result<Running> {
                     .wrap(from_fn(admin::guard))
                     .service(web::scope("/sms").configure(sms::admin_routes))
                     .configure(admin::routes)
+                    .configure(admin::clock::routes)
                     .configure(status::routes),
             )
             .default_service(web::to(not_found))

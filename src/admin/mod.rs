@@ -1,6 +1,7 @@
 //! cloudtwin's own control plane under `/_cloudtwin`: the admin token guard, consistent
 //! snapshots of the live database and resetting the state to a fixture.
 
+pub mod clock;
 pub mod routes;
 pub mod store;
 

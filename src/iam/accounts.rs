@@ -2,7 +2,6 @@
 //! command is one write transaction.
 
 use serde::Serialize;
-use time::OffsetDateTime;
 
 use super::domain::{self, Name};
 use super::store;
@@ -29,8 +28,10 @@ pub struct KeyPair {
     pub domain_id: String,
 }
 
-fn now() -> i64 {
-    OffsetDateTime::now_utc().unix_timestamp()
+/// Creation dates are simulated seconds, read from the clock row: these commands also run
+/// from the command line, with no server and its clock around.
+async fn now(conn: &mut sqlx::SqliteConnection) -> sqlx::Result<i64> {
+    Ok(crate::clock::store::now(conn).await?.div_euclid(1000))
 }
 
 /// Creates the demo domain, project, user (holding every action) and key on first start.
@@ -55,7 +56,7 @@ pub async fn ensure_demo_in(
     demo: &DemoSettings,
     hash: &str,
 ) -> Result<KeyPair, AccountError> {
-    let now = now();
+    let now = now(&mut *conn).await?;
     let domain_id = store::ensure_domain(&mut *conn, &demo.domain, now).await?;
     let project_id = store::ensure_project(&mut *conn, &domain_id, &demo.project, now).await?;
     // Decided by the user, not the domain: `iam create-user --domain demo` before the
@@ -106,7 +107,7 @@ pub async fn create_user(
     }
     let hash = domain::hash_password(password).map_err(AccountError::Invalid)?;
     db.write(async |conn| {
-        let now = now();
+        let now = now(&mut *conn).await?;
         let domain_id = store::ensure_domain(&mut *conn, domain.as_str(), now).await?;
         store::ensure_project(&mut *conn, &domain_id, project.as_str(), now).await?;
         match store::user_id(&mut *conn, &domain_id, name.as_str()).await? {
@@ -142,7 +143,8 @@ pub async fn create_key(db: &Db, domain: &str, user: &str) -> Result<KeyPair, Ac
             .await?
             .ok_or_else(|| AccountError::Missing(format!("domain {domain:?} has no project")))?;
         let (access, secret) = domain::new_access_key();
-        store::insert_key(&mut *conn, &access, &secret, &user_id, now()).await?;
+        let now = now(&mut *conn).await?;
+        store::insert_key(&mut *conn, &access, &secret, &user_id, now).await?;
         Ok(KeyPair {
             access,
             secret,

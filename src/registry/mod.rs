@@ -10,18 +10,19 @@ use std::time::Duration;
 
 pub use routes::{admin_routes, govern_routes, public_routes, routes};
 
+use crate::clock::Clock;
 use crate::db::Db;
 
 /// Removes expired instances every `period`, each round in its own short write
 /// transaction. Reads already hide expired instances, so the reaper only keeps the
 /// table small; a failed round is logged and retried at the next tick.
-pub fn start_reaper(db: Db, period: Duration) -> tokio::task::JoinHandle<()> {
+pub fn start_reaper(db: Db, clock: Clock, period: Duration) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(period);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticks.tick().await;
-            match reap(&db).await {
+            match reap(&db, clock.now_ms()).await {
                 Ok(0) => {}
                 Ok(removed) => tracing::debug!(removed, "reaped expired registry instances"),
                 Err(e) => tracing::warn!(error = %e, detail = ?e, "registry reaper round failed"),
@@ -32,8 +33,7 @@ pub fn start_reaper(db: Db, period: Duration) -> tokio::task::JoinHandle<()> {
 
 /// One reaper round: a probe on a reader, then the delete in a write transaction only
 /// when there is something to delete.
-async fn reap(db: &Db) -> Result<u64, error::RegistryError> {
-    let now = domain::now_ms();
+async fn reap(db: &Db, now: i64) -> Result<u64, error::RegistryError> {
     if !store::any_expired(&mut *db.read().await?, now).await? {
         return Ok(0);
     }

@@ -448,7 +448,10 @@ fn prepare_service(
 /// Writes a prepared fixture inside the caller's write transaction.
 pub async fn apply(conn: &mut SqliteConnection, plan: &Plan) -> Result<Summary, FixtureError> {
     let mut summary = Summary::default();
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let now_ms = crate::clock::store::now(&mut *conn)
+        .await
+        .map_err(store::at("the clock"))?;
+    let now = now_ms.div_euclid(1000);
     for d in &plan.domains {
         let domain_id = crate::iam::store::ensure_domain(&mut *conn, &d.name, now)
             .await
@@ -459,19 +462,19 @@ pub async fn apply(conn: &mut SqliteConnection, plan: &Plan) -> Result<Summary, 
                     .await
                     .map_err(store::at(&p.ctx))?;
             for m in &p.migprojects {
-                store::insert_migproject(&mut *conn, &project_id, m).await?;
+                store::insert_migproject(&mut *conn, &project_id, m, now_ms).await?;
                 summary.migprojects += 1;
             }
             for t in &p.templates {
-                store::insert_template(&mut *conn, &project_id, t).await?;
+                store::insert_template(&mut *conn, &project_id, t, now_ms).await?;
                 summary.templates += 1;
             }
             for s in &p.sources {
-                store::insert_source(&mut *conn, &project_id, s).await?;
+                store::insert_source(&mut *conn, &project_id, s, now_ms).await?;
                 summary.source_servers += 1;
             }
             for t in &p.tasks {
-                store::insert_task(&mut *conn, &project_id, t).await?;
+                store::insert_task(&mut *conn, &project_id, t, now_ms).await?;
                 summary.tasks += 1;
             }
         }
@@ -491,7 +494,7 @@ pub async fn apply(conn: &mut SqliteConnection, plan: &Plan) -> Result<Summary, 
     }
     for t in &plan.tenants {
         for s in &t.services {
-            store::insert_service(&mut *conn, &t.tenant, s).await?;
+            store::insert_service(&mut *conn, &t.tenant, s, now_ms).await?;
             summary.microservices += 1;
             summary.instances += s.instances.len();
         }

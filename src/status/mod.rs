@@ -37,7 +37,7 @@ async fn page(
     let mut tx = state.db.reader().begin().await.map_err(db_error)?;
     let tasks = store::tasks_by_state(&mut tx).await.map_err(db_error)?;
     let sources = store::sources_by_state(&mut tx).await.map_err(db_error)?;
-    let tenants = store::registry_tenants(&mut tx, crate::db::now_ms())
+    let tenants = store::registry_tenants(&mut tx, state.clock.now_ms())
         .await
         .map_err(db_error)?;
     drop(tx);

@@ -15,6 +15,7 @@
 mod common;
 
 mod admin;
+mod clock;
 mod crash;
 mod disk;
 mod fixtures;

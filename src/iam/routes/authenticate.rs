@@ -108,6 +108,7 @@ async fn identify(req: &mut ServiceRequest, state: &AppState) -> Result<Caller, 
         }
         let sdk_date =
             header(req, "x-sdk-date").ok_or_else(|| refuse(req, "missing X-Sdk-Date"))?;
+        // Real SDKs sign with real time: the wall clock, not the simulated one.
         domain::check_sdk_date(
             &sdk_date,
             OffsetDateTime::now_utc(),
@@ -146,8 +147,7 @@ async fn identify(req: &mut ServiceRequest, state: &AppState) -> Result<Caller, 
         )
         .await?
         .ok_or_else(|| refuse(req, "decrypt token fail"))?;
-        let now = OffsetDateTime::now_utc().unix_timestamp();
-        if row.expires_at <= now {
+        if row.expires_at <= state.clock.now_secs() {
             let at = OffsetDateTime::from_unix_timestamp(row.expires_at)
                 .map(domain::iam_time)
                 .unwrap_or_default();

@@ -96,6 +96,7 @@ async fn issue_token(
     );
     let auth_settings = &state.settings.auth;
     let window = auth_settings.login_failures_window_secs;
+    // The lockout window runs on the wall clock: it is about real attackers, not simulated time.
     let now = OffsetDateTime::now_utc().unix_timestamp();
     if let Some(u) = &found {
         let failures =
@@ -152,7 +153,7 @@ async fn issue_token(
     let actions = store::actions(&mut tx, &found.user_id).await?;
     drop(tx);
     let (token, digest) = domain::new_token();
-    let issued = OffsetDateTime::now_utc();
+    let issued = state.clock.now();
     let expires = issued + time::Duration::seconds(state.settings.auth.token_ttl_secs);
     let project_id = project.as_ref().map(|p| p.id.clone());
     state

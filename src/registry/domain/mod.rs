@@ -21,8 +21,6 @@ pub use services::*;
 pub use tags::*;
 pub use version::*;
 
-pub use crate::db::now_ms;
-
 use super::error::RegistryError;
 
 type Result<T> = std::result::Result<T, RegistryError>;

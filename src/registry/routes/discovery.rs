@@ -89,7 +89,8 @@ async fn find_recording(
     consumer: Option<&ServiceId>,
 ) -> Result<Vec<store::InstanceRecord>, RegistryError> {
     let mut tx = state.db.read().await?;
-    let found = store::find_instances(&mut tx, tenant, find, consumer).await?;
+    let found =
+        store::find_instances(&mut tx, tenant, find, consumer, state.clock.now_ms()).await?;
     drop(tx);
     if let Some(rule) = found.new_dependency {
         state
@@ -321,16 +322,22 @@ async fn instances_action(
         let mut part = BatchResult::default();
         let mut tx = state.db.read().await?;
         for (index, ((service_id, instance_id), item)) in keys.iter().zip(&instances).enumerate() {
-            let outcome = store::get_instance(&mut tx, &tenant, service_id, instance_id)
-                .await
-                .map(|record| vec![record])
-                .map_err(|e| match e {
-                    RegistryError::ServiceNotExists(_) => RegistryError::ServiceNotExists(format!(
-                        "Provider[{}] does not exist.",
-                        service_id.as_str()
-                    )),
-                    other => other,
-                });
+            let outcome = store::get_instance(
+                &mut tx,
+                &tenant,
+                service_id,
+                instance_id,
+                state.clock.now_ms(),
+            )
+            .await
+            .map(|record| vec![record])
+            .map_err(|e| match e {
+                RegistryError::ServiceNotExists(_) => RegistryError::ServiceNotExists(format!(
+                    "Provider[{}] does not exist.",
+                    service_id.as_str()
+                )),
+                other => other,
+            });
             part.add(index, item.rev.as_deref(), outcome)?;
         }
         reply.instances = Some(part);

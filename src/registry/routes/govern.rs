@@ -88,13 +88,14 @@ fn count(n: usize) -> i64 {
 async fn tenant_statistics(
     conn: &mut SqliteConnection,
     tenant: &Tenant,
+    now: i64,
 ) -> Result<Statistics, RegistryError> {
     let services = store::list_services(conn, tenant, &ServiceFilter::default()).await?;
     let mut names = BTreeMap::<(String, String, String), bool>::new();
     let mut apps = BTreeSet::new();
     let mut instances = 0;
     for s in &services {
-        let live = store::list_instances(conn, tenant, &ServiceId::parse(&s.service_id)?)
+        let live = store::list_instances(conn, tenant, &ServiceId::parse(&s.service_id)?, now)
             .await?
             .len();
         instances += live;
@@ -133,6 +134,7 @@ async fn detail(
     options: DetailOptions,
     count_only: bool,
     full: bool,
+    now: i64,
 ) -> Result<ServiceDetail, RegistryError> {
     let id = ServiceId::parse(&record.service_id)?;
     let key = (
@@ -155,7 +157,7 @@ async fn detail(
         micro_service_versions: None,
     };
     if options.instances {
-        let live = store::list_instances(conn, tenant, &id).await?;
+        let live = store::list_instances(conn, tenant, &id, now).await?;
         if count_only {
             out.statics = Some(json!({"instances": {"count": live.len()}}));
         } else {
@@ -269,7 +271,7 @@ async fn list_details(
     };
     let mut tx = state.db.read().await?;
     let statistics = match options.statistics {
-        true => Some(tenant_statistics(&mut tx, &tenant).await?),
+        true => Some(tenant_statistics(&mut tx, &tenant, state.clock.now_ms()).await?),
         false => None,
     };
     if options.statistics_only() {
@@ -279,7 +281,18 @@ async fn list_details(
     for record in store::list_services(&mut tx, &tenant, &filter).await? {
         let props: BTreeMap<String, String> = views::from_column(&record.properties)?;
         if properties.iter().all(|(k, v)| props.get(k) == Some(v)) {
-            details.push(detail(&mut tx, &tenant, record, options, count_only, false).await?);
+            details.push(
+                detail(
+                    &mut tx,
+                    &tenant,
+                    record,
+                    options,
+                    count_only,
+                    false,
+                    state.clock.now_ms(),
+                )
+                .await?,
+            );
         }
     }
     #[derive(Serialize)]
@@ -316,7 +329,16 @@ async fn one_detail(
     let mut tx = state.db.read().await?;
     let record = store::get_service(&mut tx, &tenant, &id).await?;
     let everything = DetailOptions::parse(Some("all"));
-    let service = detail(&mut tx, &tenant, record, everything, false, true).await?;
+    let service = detail(
+        &mut tx,
+        &tenant,
+        record,
+        everything,
+        false,
+        true,
+        state.clock.now_ms(),
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(json!({ "service": service })))
 }
 
@@ -448,7 +470,7 @@ async fn statistics(
     caller.require("cse:microservice:list")?;
     let tenant = tenant(&caller, &path.project_id)?;
     let mut tx = state.db.read().await?;
-    let statistics = tenant_statistics(&mut tx, &tenant).await?;
+    let statistics = tenant_statistics(&mut tx, &tenant, state.clock.now_ms()).await?;
     Ok(HttpResponse::Ok().json(json!({ "statistics": statistics })))
 }
 

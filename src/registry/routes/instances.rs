@@ -81,7 +81,10 @@ async fn register_instance(
     let instance = NewInstance::parse(instance)?;
     let id = state
         .db
-        .write(async |conn| store::register_instance(conn, &tenant, &service_id, &instance).await)
+        .write(async |conn| {
+            store::register_instance(conn, &tenant, &service_id, &instance, state.clock.now_ms())
+                .await
+        })
         .await?;
     Ok(HttpResponse::Ok().json(json!({ "instanceId": id.as_str() })))
 }
@@ -104,7 +107,8 @@ async fn list_instances(
     let tenant = tenant(&caller, &path.project_id)?;
     let service_id = ServiceId::parse(&path.service_id)?;
     let mut tx = state.db.read().await?;
-    let instances = store::list_instances(&mut tx, &tenant, &service_id).await?;
+    let instances =
+        store::list_instances(&mut tx, &tenant, &service_id, state.clock.now_ms()).await?;
     instances_reply(instances, query.rev.as_deref())
 }
 
@@ -132,7 +136,14 @@ async fn get_instance(
     let tenant = tenant(&caller, &path.project_id)?;
     let (service_id, instance_id) = instance_ids(&path)?;
     let mut tx = state.db.read().await?;
-    let instance = store::get_instance(&mut tx, &tenant, &service_id, &instance_id).await?;
+    let instance = store::get_instance(
+        &mut tx,
+        &tenant,
+        &service_id,
+        &instance_id,
+        state.clock.now_ms(),
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(json!({ "instance": InstanceView::try_from(instance)? })))
 }
 
@@ -155,7 +166,14 @@ async fn deregister_instance(
     state
         .db
         .write(async |conn| {
-            store::deregister_instance(conn, &tenant, &service_id, &instance_id).await
+            store::deregister_instance(
+                conn,
+                &tenant,
+                &service_id,
+                &instance_id,
+                state.clock.now_ms(),
+            )
+            .await
         })
         .await?;
     Ok(ok_empty())
@@ -179,7 +197,16 @@ async fn heartbeat(
     let (service_id, instance_id) = instance_ids(&path)?;
     state
         .db
-        .write(async |conn| store::heartbeat(conn, &tenant, &service_id, &instance_id).await)
+        .write(async |conn| {
+            store::heartbeat(
+                conn,
+                &tenant,
+                &service_id,
+                &instance_id,
+                state.clock.now_ms(),
+            )
+            .await
+        })
         .await?;
     Ok(ok_empty())
 }
@@ -236,7 +263,9 @@ async fn heartbeats(
     }
     let renewed = state
         .db
-        .write(async |conn| store::heartbeat_many(conn, &tenant, &valid).await)
+        .write(async |conn| {
+            store::heartbeat_many(conn, &tenant, &valid, state.clock.now_ms()).await
+        })
         .await?;
     let missing = RegistryError::InstanceNotExists("Instance does not exist.".into());
     let mut renewed = renewed.into_iter();
@@ -276,7 +305,15 @@ async fn set_instance_status(
     state
         .db
         .write(async |conn| {
-            store::set_instance_status(conn, &tenant, &service_id, &instance_id, status).await
+            store::set_instance_status(
+                conn,
+                &tenant,
+                &service_id,
+                &instance_id,
+                status,
+                state.clock.now_ms(),
+            )
+            .await
         })
         .await?;
     Ok(ok_empty())
@@ -304,8 +341,15 @@ async fn set_instance_properties(
     state
         .db
         .write(async |conn| {
-            store::set_instance_properties(conn, &tenant, &service_id, &instance_id, &properties)
-                .await
+            store::set_instance_properties(
+                conn,
+                &tenant,
+                &service_id,
+                &instance_id,
+                &properties,
+                state.clock.now_ms(),
+            )
+            .await
         })
         .await?;
     Ok(ok_empty())
@@ -350,7 +394,9 @@ async fn set_statuses_where(
     let matches = body.matches.properties;
     state
         .db
-        .write(async |conn| store::set_statuses_where(conn, &tenant, &matches, status).await)
+        .write(async |conn| {
+            store::set_statuses_where(conn, &tenant, &matches, status, state.clock.now_ms()).await
+        })
         .await?;
     Ok(ok_empty())
 }

@@ -150,7 +150,9 @@ async fn dump(
                     ));
                 }
             }
-            for instance in store::list_instances(&mut tx, &tenant, &id).await? {
+            for instance in
+                store::list_instances(&mut tx, &tenant, &id, state.clock.now_ms()).await?
+            {
                 let key = format!("/cse-sr/inst/files/{dp}/{sid}/{}", instance.instance_id);
                 let rev = instance.modified_at;
                 out.instances

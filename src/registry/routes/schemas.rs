@@ -54,7 +54,9 @@ async fn replace_schemas(
     let schemas = Schema::parse_set(body.parse()?.schemas)?;
     state
         .db
-        .write(async |conn| store::replace_schemas(conn, &tenant, &service_id, &schemas).await)
+        .write(async |conn| {
+            store::replace_schemas(conn, &tenant, &service_id, &schemas, state.clock.now_ms()).await
+        })
         .await?;
     Ok(ok_empty())
 }
@@ -87,7 +89,9 @@ async fn put_schema(
     let schema = Schema::parse_for(schema_id, body.parse()?)?;
     state
         .db
-        .write(async |conn| store::put_schema(conn, &tenant, &service_id, &schema).await)
+        .write(async |conn| {
+            store::put_schema(conn, &tenant, &service_id, &schema, state.clock.now_ms()).await
+        })
         .await?;
     Ok(ok_empty())
 }

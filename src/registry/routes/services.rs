@@ -76,7 +76,17 @@ async fn create_service(
         .collect::<Result<Vec<_>, _>>()?;
     let id = state
         .db
-        .write(async |conn| store::create_service(conn, &tenant, service, tags, instances).await)
+        .write(async |conn| {
+            store::create_service(
+                conn,
+                &tenant,
+                service,
+                tags,
+                instances,
+                state.clock.now_ms(),
+            )
+            .await
+        })
         .await?;
     Ok(HttpResponse::Ok().json(json!({ "serviceId": id.as_str() })))
 }
@@ -240,7 +250,10 @@ async fn set_service_properties(
     let properties = required_properties(body.parse()?)?;
     state
         .db
-        .write(async |conn| store::set_service_properties(conn, &tenant, &id, &properties).await)
+        .write(async |conn| {
+            store::set_service_properties(conn, &tenant, &id, &properties, state.clock.now_ms())
+                .await
+        })
         .await?;
     Ok(ok_empty())
 }
@@ -272,7 +285,9 @@ async fn delete_service(
     let id = ServiceId::parse(&path.service_id)?;
     state
         .db
-        .write(async |conn| store::delete_service(conn, &tenant, &id, force).await)
+        .write(async |conn| {
+            store::delete_service(conn, &tenant, &id, force, state.clock.now_ms()).await
+        })
         .await?;
     Ok(ok_empty())
 }
@@ -322,7 +337,9 @@ async fn delete_services(
     for id in ids.iter() {
         let outcome = state
             .db
-            .write(async |conn| store::delete_service(conn, &tenant, id, force).await)
+            .write(async |conn| {
+                store::delete_service(conn, &tenant, id, force, state.clock.now_ms()).await
+            })
             .await;
         if let Err(e @ (RegistryError::Internal(_) | RegistryError::Unavailable(_))) = &outcome {
             tracing::error!(error = ?e, service_id = id.as_str(), "batch delete failed");

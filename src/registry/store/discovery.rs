@@ -26,6 +26,7 @@ pub async fn find_instances(
     tenant: &Tenant,
     query: &FindQuery,
     consumer: Option<&ServiceId>,
+    now: i64,
 ) -> Result<Found> {
     let environment = match consumer {
         // As in Service Center, a consumer looks for providers in its own environment.
@@ -68,7 +69,6 @@ pub async fn find_instances(
             "Provider does not exist.".into(),
         ));
     }
-    let now = now_ms();
     let mut instances = Vec::new();
     for provider in &providers {
         instances.extend(live_instances_of(conn, &provider.service_id, now).await?);

@@ -36,9 +36,10 @@ pub(super) async fn add_instance(
     service_id: &ServiceId,
     version: &str,
     instance: &NewInstance,
+    now: i64,
 ) -> Result<InstanceId> {
     let id = instance.id();
-    insert_instance(conn, service_id, &id, version, instance, now_ms())
+    insert_instance(conn, service_id, &id, version, instance, now)
         .await
         .map_err(|e| match &e {
             sqlx::Error::Database(db) if db.is_unique_violation() => {
@@ -99,8 +100,8 @@ pub(super) async fn renew(
     tenant: &Tenant,
     service: &str,
     instance: &str,
+    now: i64,
 ) -> Result<bool> {
-    let now = now_ms();
     let renewed = sqlx::query(
         "UPDATE instances SET last_heartbeat_ms = ?1 \
          WHERE service_id = ?2 AND instance_id = ?3 AND lease_expires_ms >= ?1 \
@@ -125,6 +126,7 @@ pub async fn register_instance(
     tenant: &Tenant,
     service_id: &ServiceId,
     instance: &NewInstance,
+    now: i64,
 ) -> Result<InstanceId> {
     let service = service_in(conn, tenant, service_id.as_str())
         .await?
@@ -132,7 +134,7 @@ pub async fn register_instance(
             RegistryError::ServiceNotExists("Invalid 'serviceID' in request body.".into())
         })?;
     if let Some(id) = instance.requested_id() {
-        if renew(conn, tenant, service_id.as_str(), id.as_str()).await? {
+        if renew(conn, tenant, service_id.as_str(), id.as_str(), now).await? {
             return Ok(id.clone());
         }
         // An expired lease the reaper has not removed yet: the id is free again.
@@ -142,7 +144,7 @@ pub async fn register_instance(
             .execute(&mut *conn)
             .await?;
     }
-    add_instance(conn, service_id, &service.version, instance).await
+    add_instance(conn, service_id, &service.version, instance, now).await
 }
 
 pub(super) async fn live_instances_of(
@@ -163,9 +165,10 @@ pub async fn list_instances(
     conn: &mut SqliteConnection,
     tenant: &Tenant,
     service_id: &ServiceId,
+    now: i64,
 ) -> Result<Vec<InstanceRecord>> {
     require_service(conn, tenant, service_id).await?;
-    live_instances_of(conn, service_id.as_str(), now_ms()).await
+    live_instances_of(conn, service_id.as_str(), now).await
 }
 
 pub async fn get_instance(
@@ -173,6 +176,7 @@ pub async fn get_instance(
     tenant: &Tenant,
     service_id: &ServiceId,
     instance_id: &InstanceId,
+    now: i64,
 ) -> Result<InstanceRecord> {
     require_service(conn, tenant, service_id).await?;
     sqlx::query_as::<_, InstanceRecord>(select_instance!(
@@ -180,7 +184,7 @@ pub async fn get_instance(
     ))
     .bind(service_id.as_str())
     .bind(instance_id.as_str())
-    .bind(now_ms())
+    .bind(now)
     .fetch_optional(&mut *conn)
     .await?
     .ok_or_else(instance_missing)
@@ -195,11 +199,12 @@ pub(super) async fn update_instance(
     instance_id: &InstanceId,
     sql: &'static str,
     value: String,
+    now: i64,
 ) -> Result<()> {
     let updated = sqlx::query(sql)
         .bind(value)
-        .bind(now_secs())
-        .bind(now_ms())
+        .bind(now.div_euclid(1000))
+        .bind(now)
         .bind(&tenant.domain)
         .bind(&tenant.project)
         .bind(service_id.as_str())
@@ -218,6 +223,7 @@ pub async fn set_instance_status(
     service_id: &ServiceId,
     instance_id: &InstanceId,
     status: InstanceStatus,
+    now: i64,
 ) -> Result<()> {
     update_instance(
         conn,
@@ -229,6 +235,7 @@ pub async fn set_instance_status(
          AND m.domain = ?4 AND m.project = ?5) \
          AND service_id = ?6 AND instance_id = ?7",
         status.as_str().to_owned(),
+        now,
     )
     .await
 }
@@ -241,6 +248,7 @@ pub async fn set_statuses_where(
     tenant: &Tenant,
     matches: &BTreeMap<String, String>,
     status: InstanceStatus,
+    now: i64,
 ) -> Result<u64> {
     let wanted = i64::try_from(matches.len()).unwrap_or(i64::MAX);
     let updated = sqlx::query(
@@ -251,7 +259,7 @@ pub async fn set_statuses_where(
               ON p.key = w.key AND p.value = w.value) = ?6",
     )
     .bind(status.as_str())
-    .bind(now_ms())
+    .bind(now)
     .bind(&tenant.domain)
     .bind(&tenant.project)
     .bind(to_json(matches)?)
@@ -267,6 +275,7 @@ pub async fn set_instance_properties(
     service_id: &ServiceId,
     instance_id: &InstanceId,
     properties: &BTreeMap<String, String>,
+    now: i64,
 ) -> Result<()> {
     update_instance(
         conn,
@@ -278,6 +287,7 @@ pub async fn set_instance_properties(
          AND m.domain = ?4 AND m.project = ?5) \
          AND service_id = ?6 AND instance_id = ?7",
         to_json(properties)?,
+        now,
     )
     .await
 }
@@ -287,6 +297,7 @@ pub async fn deregister_instance(
     tenant: &Tenant,
     service_id: &ServiceId,
     instance_id: &InstanceId,
+    now: i64,
 ) -> Result<()> {
     let deleted = sqlx::query(
         "DELETE FROM instances WHERE service_id = ?1 AND instance_id = ?2 \
@@ -295,7 +306,7 @@ pub async fn deregister_instance(
     )
     .bind(service_id.as_str())
     .bind(instance_id.as_str())
-    .bind(now_ms())
+    .bind(now)
     .bind(&tenant.domain)
     .bind(&tenant.project)
     .execute(&mut *conn)
@@ -311,8 +322,9 @@ pub async fn heartbeat(
     tenant: &Tenant,
     service_id: &ServiceId,
     instance_id: &InstanceId,
+    now: i64,
 ) -> Result<()> {
-    if renew(conn, tenant, service_id.as_str(), instance_id.as_str()).await? {
+    if renew(conn, tenant, service_id.as_str(), instance_id.as_str(), now).await? {
         Ok(())
     } else {
         Err(instance_missing())
@@ -324,10 +336,11 @@ pub async fn heartbeat_many(
     conn: &mut SqliteConnection,
     tenant: &Tenant,
     items: &[(String, String)],
+    now: i64,
 ) -> Result<Vec<bool>> {
     let mut renewed = Vec::with_capacity(items.len());
     for (service, instance) in items {
-        renewed.push(renew(conn, tenant, service, instance).await?);
+        renewed.push(renew(conn, tenant, service, instance, now).await?);
     }
     Ok(renewed)
 }

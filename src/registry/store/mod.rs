@@ -3,7 +3,6 @@
 //! Every lookup is scoped by tenant (domain + project) so that another tenant's rows
 //! look exactly like missing ones.
 
-use super::domain::now_ms;
 use super::error::RegistryError;
 
 type Result<T> = std::result::Result<T, RegistryError>;
@@ -32,10 +31,6 @@ macro_rules! select_instance {
 
 fn to_json(value: &impl serde::Serialize) -> Result<String> {
     serde_json::to_string(value).map_err(|e| RegistryError::Internal(e.to_string()))
-}
-
-fn now_secs() -> i64 {
-    now_ms() / 1000
 }
 
 fn service_missing() -> RegistryError {

@@ -37,6 +37,7 @@ pub async fn replace_schemas(
     tenant: &Tenant,
     service_id: &ServiceId,
     schemas: &[Schema],
+    now: i64,
 ) -> Result<()> {
     require_service(conn, tenant, service_id).await?;
     sqlx::query("DELETE FROM service_schemas WHERE service_id = ?")
@@ -49,7 +50,7 @@ pub async fn replace_schemas(
     let ids: Vec<&str> = schemas.iter().map(|s| s.id.as_str()).collect();
     sqlx::query("UPDATE microservices SET schemas = ?, modified_at = ? WHERE service_id = ?")
         .bind(to_json(&ids)?)
-        .bind(now_secs())
+        .bind(now.div_euclid(1000))
         .bind(service_id.as_str())
         .execute(&mut *conn)
         .await?;
@@ -62,6 +63,7 @@ pub async fn put_schema(
     tenant: &Tenant,
     service_id: &ServiceId,
     schema: &Schema,
+    now: i64,
 ) -> Result<()> {
     let service = require_service(conn, tenant, service_id).await?;
     upsert_schema(conn, service_id.as_str(), schema).await?;
@@ -71,7 +73,7 @@ pub async fn put_schema(
         ids.push(schema.id.as_str().to_owned());
         sqlx::query("UPDATE microservices SET schemas = ?, modified_at = ? WHERE service_id = ?")
             .bind(to_json(&ids)?)
-            .bind(now_secs())
+            .bind(now.div_euclid(1000))
             .bind(service_id.as_str())
             .execute(&mut *conn)
             .await?;

@@ -85,6 +85,7 @@ pub async fn create_service(
     service: NewService,
     tags: BTreeMap<String, String>,
     instances: Vec<NewInstance>,
+    now: i64,
 ) -> Result<ServiceId> {
     let existing: Option<String> = sqlx::query_scalar(
         "SELECT service_id FROM microservices WHERE domain = ? AND project = ? \
@@ -118,10 +119,18 @@ pub async fn create_service(
     if taken {
         return Err(conflict());
     }
-    insert_service(conn, tenant, &id, &service, &service.schemas, now_secs()).await?;
+    insert_service(
+        conn,
+        tenant,
+        &id,
+        &service,
+        &service.schemas,
+        now.div_euclid(1000),
+    )
+    .await?;
     upsert_tags(conn, &id, &tags).await?;
     for instance in &instances {
-        add_instance(conn, &id, service.key.version.as_str(), instance).await?;
+        add_instance(conn, &id, service.key.version.as_str(), instance, now).await?;
     }
     Ok(id)
 }
@@ -243,6 +252,7 @@ pub async fn set_service_properties(
     tenant: &Tenant,
     id: &ServiceId,
     properties: &BTreeMap<String, String>,
+    now: i64,
 ) -> Result<()> {
     let properties = to_json(properties)?;
     let updated = sqlx::query(
@@ -250,7 +260,7 @@ pub async fn set_service_properties(
          WHERE service_id = ? AND domain = ? AND project = ?",
     )
     .bind(properties)
-    .bind(now_secs())
+    .bind(now.div_euclid(1000))
     .bind(id.as_str())
     .bind(&tenant.domain)
     .bind(&tenant.project)
@@ -271,6 +281,7 @@ pub async fn delete_service(
     tenant: &Tenant,
     id: &ServiceId,
     force: bool,
+    now: i64,
 ) -> Result<()> {
     let service = require_service(conn, tenant, id).await?;
     if !force {
@@ -296,7 +307,7 @@ pub async fn delete_service(
              AND lease_expires_ms >= ?)",
         )
         .bind(id.as_str())
-        .bind(now_ms())
+        .bind(now)
         .fetch_one(&mut *conn)
         .await?;
         if live {

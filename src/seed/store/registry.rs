@@ -7,7 +7,6 @@ use sqlx::SqliteConnection;
 use super::super::*;
 use super::*;
 
-use crate::db::now_ms;
 use crate::registry::domain::Tenant;
 use crate::registry::store;
 /// A microservice with its schemas, tags, instances and dependency rules, written
@@ -16,8 +15,8 @@ pub async fn insert_service(
     conn: &mut SqliteConnection,
     tenant: &Tenant,
     p: &PlanService,
+    now: i64,
 ) -> Result<(), FixtureError> {
-    let now = now_ms();
     let schema_ids: Vec<String> = p.schemas.iter().map(|x| x.id.as_str().to_owned()).collect();
     store::insert_service(conn, tenant, &p.id, &p.service, &schema_ids, now / 1000)
         .await
@@ -90,7 +89,7 @@ pub(super) async fn export_registry(
                 health_interval, health_times
            FROM instances WHERE lease_expires_ms >= ? ORDER BY service_id, instance_id",
     )
-    .bind(now_ms())
+    .bind(crate::clock::store::now(&mut *conn).await?)
     .fetch_all(&mut *conn)
     .await?;
     let schemas: Vec<(String, String, String, String)> = sqlx::query_as(

@@ -5,13 +5,13 @@ use sqlx::SqliteConnection;
 
 use super::super::*;
 use super::*;
-use crate::db::now_ms;
 use crate::sms::store;
 
 pub async fn insert_source(
     conn: &mut SqliteConnection,
     project_id: &str,
     p: &PlanSource,
+    now_ms: i64,
 ) -> Result<(), FixtureError> {
     store::insert_source(
         conn,
@@ -20,7 +20,7 @@ pub async fn insert_source(
         &p.source,
         p.connected,
         &p.migproject,
-        now_ms(),
+        now_ms,
     )
     .await
     .map_err(at(&p.ctx))
@@ -30,8 +30,9 @@ pub async fn insert_task(
     conn: &mut SqliteConnection,
     project_id: &str,
     p: &PlanTask,
+    now_ms: i64,
 ) -> Result<(), FixtureError> {
-    store::insert_task(conn, project_id, &p.id, &p.task, p.state, now_ms())
+    store::insert_task(conn, project_id, &p.id, &p.task, p.state, now_ms)
         .await
         .map_err(at(&p.ctx))
 }
@@ -40,8 +41,9 @@ pub async fn insert_migproject(
     conn: &mut SqliteConnection,
     project_id: &str,
     p: &PlanMigProject,
+    now_ms: i64,
 ) -> Result<(), FixtureError> {
-    store::insert_migproject(conn, project_id, &p.id, &p.fields, p.isdefault, now_ms())
+    store::insert_migproject(conn, project_id, &p.id, &p.fields, p.isdefault, now_ms)
         .await
         .map_err(at(&p.ctx))
 }
@@ -50,8 +52,9 @@ pub async fn insert_template(
     conn: &mut SqliteConnection,
     project_id: &str,
     p: &PlanTemplate,
+    now_ms: i64,
 ) -> Result<(), FixtureError> {
-    store::insert_template(conn, project_id, &p.id, &p.fields, now_ms())
+    store::insert_template(conn, project_id, &p.id, &p.fields, now_ms)
         .await
         .map_err(at(&p.ctx))
 }

@@ -56,7 +56,10 @@ async fn admin_source(
         .transpose()?;
     let found = state
         .db
-        .write(async |conn| store::force_source_state(conn, &id, new_state, body.connected).await)
+        .write(async |conn| {
+            store::force_source_state(conn, &id, new_state, body.connected, state.clock.now_ms())
+                .await
+        })
         .await
         .map_err(TwinError::from_db)?;
     if !found {

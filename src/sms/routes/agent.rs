@@ -12,7 +12,6 @@ use super::super::domain::{
 use super::super::error::SmsError;
 use super::super::store;
 use super::*;
-use crate::db::now_ms;
 use crate::extract::JsonBody;
 use crate::iam::Caller;
 use crate::kit::Replies;
@@ -53,7 +52,9 @@ async fn update_copy_state(
     let project = project(&caller)?;
     state
         .db
-        .write(async |conn| store::set_copy_state(conn, project, id, copy, now_ms()).await)
+        .write(async |conn| {
+            store::set_copy_state(conn, project, id, copy, state.clock.now_ms()).await
+        })
         .await?;
     Ok(empty_ok())
 }
@@ -133,7 +134,7 @@ async fn update_command_result(
     state
         .db
         .write(async |conn| {
-            store::record_command_result(conn, project, id, &result, now_ms()).await
+            store::record_command_result(conn, project, id, &result, state.clock.now_ms()).await
         })
         .await?;
     Ok(empty_ok())
@@ -160,7 +161,9 @@ async fn update_task_speed(
     let project = project(&caller)?;
     state
         .db
-        .write(async |conn| store::report_progress(conn, project, id, &progress, now_ms()).await)
+        .write(async |conn| {
+            store::report_progress(conn, project, id, &progress, state.clock.now_ms()).await
+        })
         .await?;
     Ok(empty_ok())
 }

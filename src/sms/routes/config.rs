@@ -6,7 +6,6 @@ use serde_json::json;
 use super::super::error::SmsError;
 use super::super::store;
 use super::*;
-use crate::db::now_ms;
 use crate::iam::Caller;
 use crate::kit::Replies;
 use crate::state::AppState;
@@ -78,7 +77,7 @@ async fn create_privacy_agreements(
     let domain = domain_of(&caller)?;
     state
         .db
-        .write(async |conn| store::agree_to_privacy(conn, domain, now_ms()).await)
+        .write(async |conn| store::agree_to_privacy(conn, domain, state.clock.now_ms()).await)
         .await?;
     Ok(empty_ok())
 }

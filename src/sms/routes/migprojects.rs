@@ -9,7 +9,6 @@ use super::super::domain::{MigProjectBody, MigProjectFields, Page, path_id};
 use super::super::error::SmsError;
 use super::super::store::{self, MigProjectRow};
 use super::*;
-use crate::db::now_ms;
 use crate::extract::JsonBody;
 use crate::iam::Caller;
 use crate::kit::Replies;
@@ -95,7 +94,9 @@ async fn create_migproject(
     let project = project(&caller)?;
     let id = state
         .db
-        .write(async |conn| store::create_migproject(conn, project, &fields, now_ms()).await)
+        .write(async |conn| {
+            store::create_migproject(conn, project, &fields, state.clock.now_ms()).await
+        })
         .await?;
     Ok(HttpResponse::Ok().json(json!({ "id": id })))
 }
@@ -151,7 +152,9 @@ async fn ensure_default(state: &AppState, project: &str) -> Result<(), SmsError>
     {
         state
             .db
-            .write(async |conn| store::ensure_default_migproject(conn, project, now_ms()).await)
+            .write(async |conn| {
+                store::ensure_default_migproject(conn, project, state.clock.now_ms()).await
+            })
             .await?;
     }
     Ok(())

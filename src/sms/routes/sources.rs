@@ -89,7 +89,9 @@ async fn register_source(
     let project = project(&caller)?;
     let id = state
         .db
-        .write(async |conn| store::register_source(conn, project, &source).await)
+        .write(async |conn| {
+            store::register_source(conn, project, &source, state.clock.now_ms()).await
+        })
         .await?;
     Ok(HttpResponse::Ok().json(json!({ "id": id })))
 }

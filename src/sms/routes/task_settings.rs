@@ -15,7 +15,6 @@ use super::super::domain::{
 use super::super::error::SmsError;
 use super::super::store::{self, task_missing};
 use super::*;
-use crate::db::now_ms;
 use crate::extract::JsonBody;
 use crate::iam::Caller;
 use crate::kit::Replies;
@@ -289,7 +288,7 @@ async fn update_consistency_result(
     state
         .db
         .write(async |conn| {
-            store::set_consistency_results(conn, project, id, &results, now_ms()).await
+            store::set_consistency_results(conn, project, id, &results, state.clock.now_ms()).await
         })
         .await?;
     Ok(empty_ok())

@@ -99,7 +99,7 @@ async fn create_task(
     let project = project(&caller)?;
     let id = state
         .db
-        .write(async |conn| store::create_task(conn, project, &task).await)
+        .write(async |conn| store::create_task(conn, project, &task, state.clock.now_ms()).await)
         .await?;
     Ok(HttpResponse::Ok().json(json!({ "id": id })))
 }
@@ -257,7 +257,9 @@ async fn task_action(
     let project = project(&caller)?;
     state
         .db
-        .write(async |conn| store::apply_operation(conn, project, id, op).await)
+        .write(async |conn| {
+            store::apply_operation(conn, project, id, op, state.clock.now_ms()).await
+        })
         .await?;
     Ok(empty_ok())
 }

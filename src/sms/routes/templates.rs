@@ -12,7 +12,6 @@ use super::super::domain::{
 use super::super::error::SmsError;
 use super::super::store::{self, TemplateFilter, TemplateRow, template_missing};
 use super::*;
-use crate::db::now_ms;
 use crate::extract::JsonBody;
 use crate::iam::Caller;
 use crate::kit::Replies;
@@ -117,7 +116,9 @@ async fn create_template(
     let project = project(&caller)?;
     let id = state
         .db
-        .write(async |conn| store::create_template(conn, project, &fields, now_ms()).await)
+        .write(async |conn| {
+            store::create_template(conn, project, &fields, state.clock.now_ms()).await
+        })
         .await?;
     Ok(HttpResponse::Ok().json(json!({ "id": id })))
 }

@@ -6,7 +6,6 @@ use super::super::domain::*;
 use super::super::error::SmsError;
 use super::*;
 use crate::config::DeleteRule;
-use crate::db::now_ms;
 
 /// A source server with the brief of its current task, as list and show return it.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -155,8 +154,8 @@ pub async fn register_source(
     conn: &mut SqliteConnection,
     project: &str,
     s: &NewSource,
+    now: i64,
 ) -> Result<String, SmsError> {
-    let now = now_ms();
     let known: Option<String> = sqlx::query_scalar(
         "UPDATE source_servers SET ipv6 = ?1, hostname = ?2, os_type = ?3, os_version = ?4,
                 state = ?5, connected = 1, migration_cycle = ?6, cpu_quantity = ?7,
@@ -297,6 +296,7 @@ pub async fn force_source_state(
     id: &str,
     state: Option<SourceState>,
     connected: Option<bool>,
+    now: i64,
 ) -> sqlx::Result<bool> {
     let done = sqlx::query(
         "UPDATE source_servers SET state = COALESCE(?2, state), connected = COALESCE(?3, connected),
@@ -306,7 +306,7 @@ pub async fn force_source_state(
     .bind(id)
     .bind(state.map(|s| s.as_str()))
     .bind(connected)
-    .bind(now_ms())
+    .bind(now)
     .execute(conn)
     .await?;
     Ok(done.rows_affected() > 0)

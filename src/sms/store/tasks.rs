@@ -6,7 +6,6 @@ use super::super::domain::{self, *};
 use super::super::error::SmsError;
 use super::*;
 use crate::config::DeleteRule;
-use crate::db::now_ms;
 
 /// Deletes all the tasks or none: unknown ids give 404, a task whose source server is
 /// busy gives 400. A source's `current_task` is cleared by the foreign key in the same
@@ -153,6 +152,7 @@ pub async fn create_task(
     conn: &mut SqliteConnection,
     project: &str,
     t: &NewTask,
+    now: i64,
 ) -> Result<String, SmsError> {
     let source: Option<(Option<String>,)> = sqlx::query_as(
         "SELECT current_task_id FROM source_servers WHERE project_id = ? AND id = ?",
@@ -186,7 +186,7 @@ pub async fn create_task(
         });
     }
     let id = new_id();
-    insert_task(conn, project, &id, t, TaskState::Ready, now_ms()).await?;
+    insert_task(conn, project, &id, t, TaskState::Ready, now).await?;
     Ok(id)
 }
 
@@ -277,6 +277,7 @@ pub async fn apply_operation(
     project: &str,
     id: &str,
     op: Operation,
+    now: i64,
 ) -> Result<(), SmsError> {
     let current: Option<(String, String, bool, String)> = sqlx::query_as(
         "SELECT t.state, t.source_server_id, s.connected, s.state
@@ -300,7 +301,6 @@ pub async fn apply_operation(
         ))
     })?;
     let next = domain::transition(op, state, source_state, connected)?;
-    let now = now_ms();
     // An incremental sync keeps the first start date.
     let starts = op.starts() && next.task == TaskState::Running;
     let finishes = matches!(op, Operation::Cutover);

@@ -326,3 +326,49 @@ async fn batch_status_by_property_match() {
         assert_eq!(status_of(iid).await, "STARTING");
     }
 }
+
+#[tokio::test]
+async fn a_lease_runs_out_on_the_advanced_clock_without_sleeping() {
+    let (_srv, reg) = server().await;
+    let sid = reg.create_service("clocked", "svc", "1.0.0").await;
+    // A lease of 30 s × (2 + 1).
+    let iid = reg.register(&sid, instance_body(1)).await;
+    let listed = || async {
+        ids(
+            &reg.find("appId=clocked&serviceName=svc", None).await.json["instances"],
+            "instanceId",
+        )
+    };
+    assert_eq!(listed().await, std::slice::from_ref(&iid));
+    let admin = _srv.admin();
+    let advance = |secs: i64| {
+        let admin = admin.clone();
+        async move {
+            let reply = admin
+                .send(
+                    reqwest::Method::POST,
+                    "/_cloudtwin/clock",
+                    Some(&json!({"advance_secs": secs})),
+                )
+                .await;
+            assert_eq!(reply.status, 200, "{}", reply.text);
+        }
+    };
+    advance(60).await;
+    assert_eq!(
+        listed().await,
+        std::slice::from_ref(&iid),
+        "still inside its lease"
+    );
+    advance(61).await;
+    assert!(listed().await.is_empty(), "expired on the simulated clock");
+    assert_error(
+        &reg.put(
+            &format!("/microservices/{sid}/instances/{iid}/heartbeat"),
+            None,
+        )
+        .await,
+        400,
+        "400017",
+    );
+}
