@@ -25,6 +25,18 @@ pub struct Settings {
     pub clock: ClockSettings,
 }
 
+/// The migration the twin plays for tasks started by an action.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SimulationSettings {
+    pub enabled: bool,
+    /// The simulated transfer rate, in Mbit/s (the API's unit).
+    pub rate_mbit_per_s: f64,
+    /// The size migrated when the agent registered no disk sizes.
+    pub default_disk_gib: i64,
+    /// How long a silent agent stays `connected`, in simulated seconds.
+    pub agent_timeout_secs: i64,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct ClockSettings {
     /// The mode at start; `POST /_cloudtwin/clock` switches it after that.
@@ -127,6 +139,7 @@ pub enum DeleteRule {
 #[derive(Debug, Clone, Deserialize)]
 pub struct SmsSettings {
     pub delete_rule: DeleteRule,
+    pub simulation: SimulationSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -220,6 +233,25 @@ impl Settings {
 
     fn validate(&self) -> Result<(), ConfigError> {
         let bad = |key: &str, why: &str| Err(ConfigError(format!("{why} for key `{key}`")));
+        let sim = &self.sms.simulation;
+        if !(1.0..=1_000_000.0).contains(&sim.rate_mbit_per_s) {
+            return bad(
+                "sms.simulation.rate_mbit_per_s",
+                "must be 1 to 1000000 Mbit/s",
+            );
+        }
+        if !(1..=1_048_576).contains(&sim.default_disk_gib) {
+            return bad(
+                "sms.simulation.default_disk_gib",
+                "must be 1 to 1048576 GiB",
+            );
+        }
+        if !(1..=86_400).contains(&sim.agent_timeout_secs) {
+            return bad(
+                "sms.simulation.agent_timeout_secs",
+                "must be 1 to 86400 seconds",
+            );
+        }
         if self.pool.readers == 0 {
             return bad("pool.readers", "must be at least 1");
         }

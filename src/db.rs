@@ -235,6 +235,11 @@ impl Db {
         self.writer.close().await;
         self.reader.close().await;
     }
+
+    /// Whether [`Db::close`] was called: background tasks end then.
+    pub fn is_closed(&self) -> bool {
+        self.writer.is_closed()
+    }
 }
 
 /// Whether the writer connection may go back to the pool after a transaction.

@@ -60,6 +60,7 @@ pub fn bind(state: AppState) -> std::io::Result<Running> {
         state.clock.clone(),
         Duration::from_millis(state.settings.registry.reaper_period_ms),
     );
+    sms::engine::start(state.db.clone(), state.clock.clone());
     let data = web::Data::new(state);
     let recent = web::Data::new(RecentRequests::new(telemetry::RECENT_CAPACITY));
     let slots = match data.settings.auth.login_slots {

@@ -84,6 +84,22 @@ async fn change(
             .await
             .map_err(refused)?;
     }
+    // Transitions the new time made due are committed before the answer, so that the
+    // caller's next read sees the migrations where they now stand.
+    crate::sms::engine::catch_up(&state.db, &state.clock)
+        .await
+        .map_err(|e| match e {
+            crate::sms::error::SmsError::Unavailable(_) => {
+                TwinError::Unavailable("the database is not available".into())
+            }
+            other => {
+                tracing::error!(error = ?other, "catching the simulation up failed");
+                TwinError::Rejected(
+                    "internal server error".into(),
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                )
+            }
+        })?;
     Ok(HttpResponse::Ok().json(view(&state)))
 }
 

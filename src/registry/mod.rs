@@ -13,7 +13,7 @@ pub use routes::{admin_routes, govern_routes, public_routes, routes};
 use crate::clock::Clock;
 use crate::db::Db;
 
-/// Removes expired instances every `period`, each round in its own short write
+/// Removes expired instances every `period` until the database is closed, each round in its own short write
 /// transaction. Reads already hide expired instances, so the reaper only keeps the
 /// table small; a failed round is logged and retried at the next tick.
 pub fn start_reaper(db: Db, clock: Clock, period: Duration) -> tokio::task::JoinHandle<()> {
@@ -22,6 +22,9 @@ pub fn start_reaper(db: Db, clock: Clock, period: Duration) -> tokio::task::Join
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticks.tick().await;
+            if db.is_closed() {
+                return;
+            }
             match reap(&db, clock.now_ms()).await {
                 Ok(0) => {}
                 Ok(removed) => tracing::debug!(removed, "reaped expired registry instances"),

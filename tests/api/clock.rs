@@ -1,5 +1,6 @@
 //! The simulated clock: read, switched, advanced, never backwards (not across restarts),
-//! and read by what the twin simulates, so tests expire tokens and leases without sleeping.
+//! and read by what the twin simulates (tokens: `iam::token_expires`; leases:
+//! `registry::instances`; migrations: `sms::simulation`), so tests never sleep for it.
 
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -104,29 +105,4 @@ async fn simulated_time_survives_a_restart() {
         .query_row("SELECT at_ms FROM clock", [], |r| r.get(0))
         .expect("clock row");
     assert!(stored >= before);
-}
-
-#[tokio::test]
-async fn a_token_expires_when_the_clock_passes_its_lifetime() {
-    let srv = common::spawn().await;
-    let token = srv.demo_token().await;
-    let projects = |token: String| {
-        let srv = &srv;
-        async move {
-            srv.client
-                .get(srv.url("/v3/projects"))
-                .header("X-Auth-Token", token)
-                .send()
-                .await
-                .expect("request")
-        }
-    };
-    assert_eq!(projects(token.clone()).await.status(), 200);
-    let ttl = srv.settings.auth.token_ttl_secs;
-    clock(&srv.admin(), Some(json!({"advance_secs": ttl + 1}))).await;
-    let res = projects(token).await;
-    assert_eq!(res.status(), 401);
-    let body: Value = res.json().await.expect("json");
-    let msg = body["error_msg"].as_str().unwrap_or_default();
-    assert!(msg.contains("token expires"), "{msg}");
 }

@@ -129,7 +129,8 @@ async fn a_login_flood_is_queued_and_refused_not_absorbed() {
 
 #[tokio::test]
 async fn token_expires() {
-    let srv = common::spawn_with(|s| s.auth.token_ttl_secs = 1).await;
+    // On the simulated clock: no sleeping, and no race with a one-second lifetime.
+    let srv = common::spawn_with(|s| s.auth.token_ttl_secs = 60).await;
     let token = srv.demo_token().await;
     let ok = srv
         .client
@@ -139,7 +140,15 @@ async fn token_expires() {
         .await
         .unwrap();
     assert_eq!(ok.status(), 200);
-    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let advanced = srv
+        .admin()
+        .send(
+            Method::POST,
+            "/_cloudtwin/clock",
+            Some(&serde_json::json!({"advance_secs": 61})),
+        )
+        .await;
+    assert_eq!(advanced.status, 200);
     let res = srv
         .client
         .get(srv.url("/v3/projects"))

@@ -112,6 +112,7 @@ async fn official_sdk_drives_the_task_lifecycle() {
             .contains("cannot be deleted")
     );
 
+    assert_eq!(r["stopping"], "ABORTING");
     assert_eq!(r["listed"]["count"], 1);
     assert_eq!(r["listed"]["states"][0], "ABORT");
 
@@ -134,6 +135,90 @@ async fn official_sdk_drives_the_task_lifecycle() {
     assert_eq!(r["after_delete"], 0);
     assert_eq!(r["unknown"]["status"], 404);
     assert_eq!(r["unknown"]["error_code"], "SMS.7703");
+}
+
+/// Every subtask's progress in a polled trace never goes down from one poll to the next.
+fn assert_monotonic(trace: &Value) {
+    let polls = trace.as_array().expect("trace");
+    for pair in polls.windows(2) {
+        for step in pair[0]["steps"].as_array().expect("steps") {
+            let later = pair[1]["steps"]
+                .as_array()
+                .expect("steps")
+                .iter()
+                .find(|s| s[0] == step[0])
+                .map(|s| s[1].as_i64());
+            assert!(
+                later.flatten() >= step[1].as_i64(),
+                "{step} went back: {}",
+                pair[1]
+            );
+        }
+    }
+}
+
+fn last_state(trace: &Value) -> &Value {
+    &trace.as_array().and_then(|t| t.last()).expect("polled")["state"]
+}
+
+#[tokio::test]
+async fn official_sdk_polls_simulated_migrations_to_their_end() {
+    let srv = common::spawn().await;
+    let r = run_sdk_script("sms_simulation.py", &srv, &[]).await;
+
+    let plain = &r["plain"];
+    assert_monotonic(plain);
+    assert_eq!(last_state(plain), "MIGRATE_SUCCESS");
+    let polls = plain.as_array().expect("trace");
+    let done = &polls.last().expect("done")["steps"];
+    assert_eq!(done.as_array().map(Vec::len), Some(7), "{done}");
+    assert!(
+        done.as_array().expect("steps").iter().all(|s| s[1] == 100),
+        "{done}"
+    );
+    // The data step was seen part-way, with a rate and a shrinking remaining time.
+    let copying: Vec<&Value> = polls
+        .iter()
+        .filter(|p| p["migrate_speed"].as_f64() > Some(0.0))
+        .collect();
+    assert!(!copying.is_empty(), "never saw the copy under way");
+    let remains: Vec<i64> = polls
+        .iter()
+        .filter_map(|p| p["remain_seconds"].as_i64())
+        .collect();
+    assert!(remains.windows(2).all(|w| w[1] <= w[0]), "{remains:?}");
+
+    let faulted = &r["faulted"];
+    assert_eq!(last_state(faulted), "MIGRATE_FAIL");
+    let error = faulted.as_array().and_then(|t| t.last()).expect("polled")["error_json"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(error.contains("SMS.0207"), "{error}");
+    assert_eq!(r["faulted_source"], "error");
+    let restarted = &r["restarted"];
+    assert_eq!(restarted[0]["state"], "RUNNING");
+    assert_eq!(restarted[0]["steps"][0][1], 0, "restart starts over");
+    assert_eq!(last_state(restarted), "MIGRATE_SUCCESS");
+
+    assert_eq!(last_state(&r["stopped"]), "ABORT");
+    let paused_at = r["stopped"]
+        .as_array()
+        .and_then(|t| t.last())
+        .expect("polled")["steps"][4][1]
+        .as_i64();
+    assert!(paused_at > Some(0), "stopped during the copy");
+    assert_eq!(
+        r["resumed"][0]["steps"][4][1].as_i64(),
+        paused_at,
+        "resumed where it stopped"
+    );
+    assert_monotonic(&r["resumed"]);
+    assert_eq!(last_state(&r["resumed"]), "MIGRATE_SUCCESS");
+
+    assert_eq!(last_state(&r["to_sync"]), "SYNCING");
+    assert_eq!(last_state(&r["synced"]), "SYNC_SUCCESS");
+    assert_eq!(last_state(&r["cut_over"]), "MIGRATE_SUCCESS");
 }
 
 #[tokio::test]

@@ -3,13 +3,16 @@
 //! ids, path ids, names, paging) stands here.
 
 mod agent;
+mod faults;
 mod migprojects;
+pub mod simulation;
 mod sources;
 mod task_settings;
 mod tasks;
 mod templates;
 
 pub use agent::*;
+pub use faults::*;
 pub use migprojects::*;
 pub use sources::*;
 pub use task_settings::*;

@@ -22,7 +22,8 @@ fn default_threshold() -> f64 {
 }
 
 /// `H:MM` or `HH:MM` within a day, as minutes.
-fn minutes(raw: &str) -> Option<u32> {
+/// `H:MM` or `HH:MM` as minutes of the day.
+pub fn minutes(raw: &str) -> Option<u32> {
     let (h, m) = raw.split_once(':')?;
     if h.is_empty() || h.len() > 2 || m.len() != 2 {
         return None;
@@ -308,5 +309,90 @@ impl CertBundle {
             target_data_cert: pem_block("CERTIFICATE"),
             target_data_private_key: pem_block("PRIVATE KEY"),
         }
+    }
+}
+
+/// Bytes per millisecond at 1 Mbit/s.
+const BYTES_PER_MS_PER_MBIT: f64 = 125.0;
+const DAY_MS: i64 = 86_400_000;
+
+/// The transfer rate: the simulated rate (already capped by the task's `speed_limit`),
+/// capped again inside the task's speed-limit windows (minutes of the UTC day; a speed
+/// of 0 means unlimited, as in the API).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rate {
+    pub mbit: f64,
+    pub windows: Vec<(i64, i64, i64)>,
+}
+
+impl Rate {
+    pub fn new(simulated_mbit: f64, task_speed_limit: i64, windows: Vec<(i64, i64, i64)>) -> Self {
+        let mut mbit = simulated_mbit.max(1.0);
+        if task_speed_limit > 0 {
+            mbit = mbit.min(task_speed_limit as f64);
+        }
+        Rate { mbit, windows }
+    }
+
+    /// The rate at `t` and the instant it may next change (a window's edge or midnight).
+    pub fn at(&self, t: i64) -> (f64, i64) {
+        let day = t.div_euclid(DAY_MS) * DAY_MS;
+        let of_day = t - day;
+        let (mut mbit, mut next) = (self.mbit, day + DAY_MS);
+        for &(start, end, speed) in &self.windows {
+            let (start, end) = (start * 60_000, end * 60_000);
+            if (start..end).contains(&of_day) {
+                if speed > 0 {
+                    mbit = mbit.min(speed as f64);
+                }
+                next = next.min(day + end);
+            } else if of_day < start {
+                next = next.min(day + start);
+            }
+        }
+        (mbit, next.max(t + 1))
+    }
+
+    /// Bytes copied from `from` to `to`.
+    pub fn bytes_between(&self, from: i64, to: i64) -> i64 {
+        let (mut t, mut bytes) = (from, 0.0);
+        while t < to {
+            let (mbit, next) = self.at(t);
+            let until = next.min(to);
+            bytes += mbit * BYTES_PER_MS_PER_MBIT * (until - t) as f64;
+            t = until;
+        }
+        bytes as i64
+    }
+
+    /// When `bytes` more have been copied, starting at `from`.
+    pub fn finish(&self, from: i64, bytes: i64) -> i64 {
+        let (mut t, mut left) = (from, bytes.max(0) as f64);
+        loop {
+            let (mbit, next) = self.at(t);
+            let per_ms = mbit * BYTES_PER_MS_PER_MBIT;
+            let here = per_ms * (next - t) as f64;
+            if here >= left {
+                return t + (left / per_ms).ceil() as i64;
+            }
+            left -= here;
+            t = next;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn speed_windows_slow_the_copy_inside_them() {
+        // 00:00–00:10 UTC at 10 Mbit/s, then the full 1,000.
+        let rate = Rate::new(1000.0, 0, vec![(0, 10, 10)]);
+        assert_eq!(rate.at(0), (10.0, 600_000));
+        assert_eq!(rate.bytes_between(0, 600_000), 10 * 125 * 600_000);
+        assert_eq!(rate.at(600_000).0, 1000.0);
+        let capped = Rate::new(1000.0, 50, vec![]);
+        assert_eq!(capped.at(0).0, 50.0);
     }
 }

@@ -53,6 +53,8 @@ async fn update_copy_state(
     state
         .db
         .write(async |conn| {
+            // A real agent reporting takes the task over from the simulation.
+            store::simulation::hand_over_source(conn, project, id).await?;
             store::set_copy_state(conn, project, id, copy, state.clock.now_ms()).await
         })
         .await?;
@@ -162,6 +164,8 @@ async fn update_task_speed(
     state
         .db
         .write(async |conn| {
+            // A real agent reporting takes the task over from the simulation.
+            store::simulation::hand_over(conn, id).await?;
             store::report_progress(conn, project, id, &progress, state.clock.now_ms()).await
         })
         .await?;

@@ -1,11 +1,13 @@
 //! SMS v3 over HTTP, one file per resource: source servers, migration tasks, and the
-//! `/_cloudtwin/sms` admin controls that tests use to put servers into a state. Each
+//! `/_cloudtwin/sms` admin controls that tests use to put servers into a state and to arm
+//! faults on simulated migrations. Each
 //! handler checks the permission, parses its input, and opens the transaction the
 //! store functions run in.
 
 mod admin;
 mod agent;
 mod config;
+pub mod faults;
 mod migprojects;
 mod shapes;
 mod sources;
@@ -48,6 +50,7 @@ pub fn public_routes(cfg: &mut web::ServiceConfig) {
 /// Admin controls, relative to `/_cloudtwin/sms`.
 pub fn admin_routes(cfg: &mut web::ServiceConfig) {
     admin::routes(cfg);
+    faults::routes(cfg);
 }
 
 /// The SMS operations (and their admin controls) in the OpenAPI document.
@@ -62,6 +65,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         agent::Api::openapi(),
         tasks::Api::openapi(),
         admin::Api::openapi(),
+        faults::Api::openapi(),
     ] {
         doc.merge(part);
     }

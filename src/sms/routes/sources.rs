@@ -186,13 +186,11 @@ async fn list_sources(
         migproject: non_empty(q.migproject),
         enterprise_project_id: non_empty(q.enterprise_project_id),
     };
-    let (count, rows) = store::list_sources(
-        &mut *state.db.read().await?,
-        project(&caller)?,
-        &filter,
-        page,
-    )
-    .await?;
+    let mut tx = state.db.read().await?;
+    let (count, mut rows) = store::list_sources(&mut tx, project(&caller)?, &filter, page).await?;
+    let task_ids: Vec<&str> = rows.iter().filter_map(|s| s.task_id.as_deref()).collect();
+    let runs = store::simulation::runs_of(&mut tx, &task_ids).await?;
+    views::simulate_sources(&mut rows, &runs, state.clock.now_ms());
     let list: Vec<Value> = rows.iter().map(views::server).collect();
     Ok(HttpResponse::Ok().json(json!({ "count": count, "source_servers": list })))
 }
@@ -212,12 +210,16 @@ async fn show_source(
 ) -> Result<HttpResponse, SmsError> {
     caller.require("sms:server:showServer")?;
     let id = domain::path_id(&id, domain::SOURCE_ID_MAX)?;
-    let row = store::source(&mut *state.db.read().await?, project(&caller)?, id)
+    let mut tx = state.db.read().await?;
+    let mut row = store::source(&mut tx, project(&caller)?, id)
         .await?
         .ok_or_else(|| SmsError::NotFound {
             what: "source server",
             ids: vec![id.to_owned()],
         })?;
+    let task_ids: Vec<&str> = row.task_id.as_deref().into_iter().collect();
+    let runs = store::simulation::runs_of(&mut tx, &task_ids).await?;
+    views::simulate_sources(std::slice::from_mut(&mut row), &runs, state.clock.now_ms());
     Ok(HttpResponse::Ok().json(views::server(&row)))
 }
 

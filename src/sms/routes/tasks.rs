@@ -154,10 +154,12 @@ async fn list_tasks(
         enterprise_project_id: non_empty(q.enterprise_project_id),
     };
     let mut tx = state.db.read().await?;
-    let (count, rows) = store::list_tasks(&mut tx, project(&caller)?, &filter, page).await?;
+    let (count, mut rows) = store::list_tasks(&mut tx, project(&caller)?, &filter, page).await?;
     let ids: Vec<&str> = rows.iter().map(|t| t.id.as_str()).collect();
-    let subtasks = store::subtasks_of(&mut tx, &ids).await?;
+    let mut subtasks = store::subtasks_of(&mut tx, &ids).await?;
     let settings = store::settings_of(&mut tx, &ids).await?;
+    let runs = store::simulation::runs_of(&mut tx, &ids).await?;
+    views::simulate_tasks(&mut rows, &mut subtasks, &runs, state.clock.now_ms());
     let list = views::tasks(&rows, &subtasks, &settings);
     Ok(HttpResponse::Ok().json(json!({ "count": count, "tasks": list })))
 }
@@ -178,14 +180,21 @@ async fn show_task(
     caller.require("sms:server:showTask")?;
     let id = domain::path_id(&id, domain::TASK_ID_MAX)?;
     let mut tx = state.db.read().await?;
-    let row = store::task(&mut tx, project(&caller)?, id)
+    let mut row = store::task(&mut tx, project(&caller)?, id)
         .await?
         .ok_or_else(|| SmsError::NotFound {
             what: "migration task",
             ids: vec![id.to_owned()],
         })?;
-    let subtasks = store::subtasks_of(&mut tx, &[id]).await?;
+    let mut subtasks = store::subtasks_of(&mut tx, &[id]).await?;
     let settings = store::settings_of(&mut tx, &[id]).await?;
+    let runs = store::simulation::runs_of(&mut tx, &[id]).await?;
+    views::simulate_tasks(
+        std::slice::from_mut(&mut row),
+        &mut subtasks,
+        &runs,
+        state.clock.now_ms(),
+    );
     let mut rendered = views::tasks(std::slice::from_ref(&row), &subtasks, &settings);
     Ok(HttpResponse::Ok().json(rendered.pop()))
 }
@@ -258,7 +267,9 @@ async fn task_action(
     state
         .db
         .write(async |conn| {
-            store::apply_operation(conn, project, id, op, state.clock.now_ms()).await
+            let sim = &state.settings.sms.simulation;
+            let sim = sim.enabled.then_some(sim);
+            store::apply_operation(conn, project, id, op, state.clock.now_ms(), sim).await
         })
         .await?;
     Ok(empty_ok())

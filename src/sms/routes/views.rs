@@ -7,6 +7,7 @@ use std::sync::LazyLock;
 
 use serde_json::{Map, Value, json};
 
+use super::super::domain::simulation::{Phase, Run, RunKind, Snapshot};
 use super::super::store::{SourceRow, SubtaskRow, TaskRow};
 use super::shapes;
 
@@ -179,6 +180,71 @@ pub fn server(s: &SourceRow) -> Value {
     }
     complete(&mut out, &SERVER);
     out
+}
+
+/// Where a simulated run stands at `now`, when a subtask of it is current.
+fn snapshot<'a>(
+    runs: &'a HashMap<String, Run>,
+    task_id: &str,
+    now: i64,
+) -> Option<(&'a Run, Snapshot)> {
+    let run = runs.get(task_id)?;
+    Some((run, run.snapshot(now)?))
+}
+
+fn remain_secs(s: &Snapshot) -> i64 {
+    (s.remain_ms + 999) / 1000
+}
+
+/// Completes stored tasks with the progress of their simulated runs at `now`: the
+/// database holds each run's last transition, the rest is computed from the clock.
+pub fn simulate_tasks(
+    rows: &mut [TaskRow],
+    subtasks: &mut [SubtaskRow],
+    runs: &HashMap<String, Run>,
+    now: i64,
+) {
+    for t in rows {
+        let Some((run, s)) = snapshot(runs, &t.id, now) else {
+            continue;
+        };
+        if let Some(step) = subtasks
+            .iter_mut()
+            .find(|st| st.task_id == t.id && st.name == s.step.as_str())
+        {
+            step.progress = s.progress;
+            step.migrate_speed = s.mbit;
+        }
+        t.migrate_speed = s.mbit;
+        t.remain_seconds = remain_secs(&s);
+        t.estimate_complete_time = (s.remain_ms > 0).then_some(now + s.remain_ms);
+        t.subtask_info = format!("{}:{}%", s.step.as_str(), s.progress);
+        if run.phase == Phase::Running
+            && let Some(start) = t.start_date
+        {
+            t.total_time = now - start;
+        }
+    }
+}
+
+/// Completes stored source servers with the progress of their current task's run.
+pub fn simulate_sources(rows: &mut [SourceRow], runs: &HashMap<String, Run>, now: i64) {
+    for src in rows {
+        let Some((run, s)) = src
+            .task_id
+            .as_deref()
+            .and_then(|id| snapshot(runs, id, now))
+        else {
+            continue;
+        };
+        if run.kind == RunKind::Full {
+            src.replicatesize = s.bytes_done;
+        }
+        src.task_migrate_speed = Some(s.mbit);
+        src.task_remain_seconds = Some(remain_secs(&s));
+        src.task_estimate_complete_time = (s.remain_ms > 0).then_some(now + s.remain_ms);
+        src.task_subtask_info = Some(format!("{}:{}%", s.step.as_str(), s.progress));
+    }
 }
 
 #[cfg(test)]

@@ -3,7 +3,9 @@
 
 mod agent;
 mod config;
+pub mod faults;
 mod migprojects;
+pub mod simulation;
 mod sources;
 mod task_settings;
 mod tasks;

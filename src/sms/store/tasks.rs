@@ -4,8 +4,9 @@ use sqlx::sqlite::SqliteConnection;
 
 use super::super::domain::{self, *};
 use super::super::error::SmsError;
+use super::simulation;
 use super::*;
-use crate::config::DeleteRule;
+use crate::config::{DeleteRule, SimulationSettings};
 
 /// Deletes all the tasks or none: unknown ids give 404, a task whose source server is
 /// busy gives 400. A source's `current_task` is cleared by the foreign key in the same
@@ -278,6 +279,7 @@ pub async fn apply_operation(
     id: &str,
     op: Operation,
     now: i64,
+    sim: Option<&SimulationSettings>,
 ) -> Result<(), SmsError> {
     let current: Option<(String, String, bool, String)> = sqlx::query_as(
         "SELECT t.state, t.source_server_id, s.connected, s.state
@@ -300,6 +302,16 @@ pub async fn apply_operation(
             "source {source_id} has unknown state {source_state}"
         ))
     })?;
+    if let Some(sim) = sim {
+        let run = simulation::run_of(conn, id).await?;
+        if let Some(plan) = domain::simulation::plan(op, state, run.as_ref())? {
+            if !connected && plan != domain::simulation::Plan::Stop {
+                // The same refusal as the state machine's: nothing drives an unreachable server.
+                domain::transition(op, state, source_state, connected)?;
+            }
+            return simulation::carry_out(conn, id, plan, run, now, sim).await;
+        }
+    }
     let next = domain::transition(op, state, source_state, connected)?;
     // An incremental sync keeps the first start date.
     let starts = op.starts() && next.task == TaskState::Running;
@@ -331,6 +343,8 @@ pub async fn force_task_state(
     id: &str,
     state: TaskState,
 ) -> sqlx::Result<bool> {
+    // Put somewhere by hand, the task stays there: its simulated run ends.
+    simulation::stop_simulating(&mut *conn, id).await?;
     let done = sqlx::query("UPDATE tasks SET state = ?2 WHERE id = ?1")
         .bind(id)
         .bind(state.as_str())

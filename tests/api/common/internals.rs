@@ -11,7 +11,7 @@ use actix_web::dev::ServerHandle;
 use cloudtwin::config::Overrides;
 use cloudtwin::startup;
 
-pub use cloudtwin::config::{DeleteRule, Settings, Switch};
+pub use cloudtwin::config::{ClockMode, DeleteRule, Settings, Switch};
 pub use cloudtwin::db::Db;
 pub use cloudtwin::iam::KeyPair;
 pub use cloudtwin::seed::Summary as FixtureSummary;

@@ -20,7 +20,7 @@ pub mod sms;
 pub use admin::AdminClient;
 pub use client::{Client, Reply, http_client};
 pub use iam::{Iam, password_body};
-pub use internals::{DeleteRule, Settings, Switch, expected_schema_version};
+pub use internals::{ClockMode, DeleteRule, Settings, Switch, expected_schema_version};
 pub use registry::{REGISTRY, RegistryClient};
 pub use server::{TestServer, spawn, spawn_on, spawn_with, test_settings};
 pub use sms::SmsClient;

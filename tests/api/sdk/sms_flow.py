@@ -6,6 +6,7 @@ permissions as LIMITED_AK/LIMITED_SK) in the environment, HOME pointed at a scra
 import json
 import os
 import sys
+import time
 
 import requests
 from huaweicloudsdkcore.auth.credentials import BasicCredentials
@@ -81,6 +82,12 @@ def main():
     out["refused"] = failure(delete)
     sms.update_task_status(UpdateTaskStatusRequest(
         task_id=task.id, body=UpdateTaskStatusReq(operation="stop")))
+    # The documented example: stop, poll until paused (ABORTING → ABORT), then delete.
+    out["stopping"] = sms.show_task(ShowTaskRequest(task_id=task.id)).state
+    deadline = time.monotonic() + 10
+    while sms.show_task(ShowTaskRequest(task_id=task.id)).state != "ABORT":
+        assert time.monotonic() < deadline, "the stop never completed"
+        time.sleep(0.1)
     listed = sms.list_tasks(ListTasksRequest(limit=10, offset=0))
     out["listed"] = {"count": listed.count, "states": [t.state for t in listed.tasks]}
 

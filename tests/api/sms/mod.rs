@@ -4,6 +4,7 @@ mod access;
 mod agent;
 mod batch_delete;
 mod migprojects;
+mod simulation;
 mod sources;
 mod surface;
 mod task_settings;

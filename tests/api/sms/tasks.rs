@@ -35,14 +35,16 @@ async fn full_lifecycle_register_create_start_refuse_stop_delete() {
         .call(Method::GET, &format!("/v3/tasks/{task}"), None)
         .await;
     assert_eq!(shown["state"], "RUNNING");
-    assert_eq!(shown["source_server"]["state"], "replicate");
+    // The simulated migration begins by creating the target server.
+    assert_eq!(shown["source_server"]["state"], "initialize");
+    assert_eq!(shown["sub_tasks"][0]["name"], "CREATE_CLOUD_SERVER");
 
     let (status, body) = sms.delete(&[&task]).await;
     assert_eq!(status, 400, "{body}");
     assert_eq!(body["error_code"], "SMS.7719");
     let param = body["error_param"][0].as_str().unwrap();
     assert!(
-        param.contains(&task) && param.contains("replicate"),
+        param.contains(&task) && param.contains("initialize"),
         "{param}"
     );
     assert_eq!(sms.task_count(), 1);
@@ -55,6 +57,22 @@ async fn full_lifecycle_register_create_start_refuse_stop_delete() {
         )
         .await;
     assert_eq!(status, 200);
+    // Stopping takes a (simulated) second; a stopping source still blocks the delete.
+    let (status, body) = sms.delete(&[&task]).await;
+    assert_eq!(
+        (status, body["error_code"].as_str()),
+        (400, Some("SMS.7719"))
+    );
+    let reply = sms
+        .srv
+        .admin()
+        .send(
+            Method::POST,
+            "/_cloudtwin/clock",
+            Some(&json!({"advance_secs": 1})),
+        )
+        .await;
+    assert_eq!(reply.status, 200);
     let (status, body) = sms.delete(&[&task]).await;
     assert_eq!(status, 200);
     assert_eq!(body, json!({}));
@@ -213,7 +231,8 @@ async fn every_documented_server_filter_applies() {
 
 #[tokio::test]
 async fn v3_operations_follow_their_documented_preconditions() {
-    let sms = Sms::start().await;
+    // The state machine itself, as it answers with the simulation off.
+    let sms = Sms::start_with(|s| s.sms.simulation.enabled = false).await;
     let (source, task) = sms.server_with_task(1).await;
     let act = |op: &str| json!({"operation": op});
     let path = format!("/v3/tasks/{task}/action");
