@@ -8,7 +8,10 @@ use std::fmt::Write as _;
 use actix_web::{HttpResponse, web};
 use html_escape::{encode_double_quoted_attribute as attr, encode_text as esc};
 
-use crate::error::TwinError;
+use serde_json::Value;
+
+use crate::error::{Rejection, TwinError};
+use crate::sms::store as sms_store;
 use crate::state::AppState;
 use crate::telemetry::{RecentRequests, RequestRecord};
 
@@ -37,9 +40,24 @@ async fn page(
     let mut tx = state.db.reader().begin().await.map_err(db_error)?;
     let tasks = store::tasks_by_state(&mut tx).await.map_err(db_error)?;
     let sources = store::sources_by_state(&mut tx).await.map_err(db_error)?;
-    let tenants = store::registry_tenants(&mut tx, state.clock.now_ms())
+    let now = state.clock.now_ms();
+    let tenants = store::registry_tenants(&mut tx, now)
         .await
         .map_err(db_error)?;
+    let sim_error =
+        |e: crate::sms::error::SmsError| TwinError::from(Rejection::Internal(e.to_string()));
+    let migrations: Vec<Migration> = sms_store::simulation::running(&mut tx, SIMULATED_SHOWN)
+        .await
+        .map_err(sim_error)?
+        .into_iter()
+        .map(|r| Migration::new(r, now))
+        .collect();
+    let faults: Vec<Value> = sms_store::faults::faults(&mut tx, SIMULATED_SHOWN)
+        .await
+        .map_err(db_error)?
+        .iter()
+        .map(crate::sms::routes::faults::view)
+        .collect();
     drop(tx);
     let version = state.db.schema_version().await.map_err(db_error)?;
     let html = render(&Page {
@@ -49,6 +67,9 @@ async fn page(
         sources: &sources,
         tenants: &tenants,
         recent: &recent.latest(RECENT_SHOWN),
+        clock: (state.clock.mode().as_str(), state.clock.now()),
+        migrations: &migrations,
+        faults: &faults,
     });
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
@@ -62,6 +83,42 @@ pub struct Page<'a> {
     pub sources: &'a [(String, i64, i64)],
     pub tenants: &'a [(String, String, i64, i64)],
     pub recent: &'a [RequestRecord],
+    /// The clock's mode and simulated time.
+    pub clock: (&'a str, time::OffsetDateTime),
+    pub migrations: &'a [Migration],
+    /// Faults armed on simulated migrations, as `/_cloudtwin/sms/tasks/{id}/fault` shows them.
+    pub faults: &'a [Value],
+}
+
+/// How many simulated migrations and faults the page shows.
+const SIMULATED_SHOWN: i64 = 50;
+
+/// A simulated migration as the page shows it.
+pub struct Migration {
+    pub task_id: String,
+    pub name: String,
+    pub state: String,
+    pub step: String,
+    pub progress: i64,
+    pub mbit: f64,
+    pub remain_secs: i64,
+}
+
+impl Migration {
+    fn new(r: sms_store::simulation::RunningTask, now: i64) -> Self {
+        let snap = r.run.snapshot(now);
+        Migration {
+            task_id: r.task_id,
+            name: r.name,
+            state: r.state,
+            step: snap
+                .as_ref()
+                .map_or_else(|| "(waiting)".into(), |s| s.step.as_str().to_owned()),
+            progress: snap.as_ref().map_or(100, |s| s.progress),
+            mbit: snap.as_ref().map_or(0.0, |s| s.mbit),
+            remain_secs: snap.as_ref().map_or(0, |s| (s.remain_ms + 999) / 1000),
+        }
+    }
 }
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:2em;color:#222}\
@@ -83,6 +140,16 @@ pub fn render(p: &Page<'_>) -> String {
         env!("CARGO_PKG_VERSION"),
         esc(p.database),
         p.schema_version
+    );
+    let (mode, now) = p.clock;
+    let now = now
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    let _ = writeln!(
+        h,
+        "<p>clock <span id=\"clock-mode\">{}</span>, simulated time <span id=\"clock-now\">{}</span></p>",
+        esc(mode),
+        esc(&now)
     );
     h.push_str("<h2>Migration tasks by state</h2>\n<table id=\"tasks\"><tr><th>state</th><th>tasks</th></tr>\n");
     for (state, n) in p.tasks {
@@ -114,6 +181,35 @@ pub fn render(p: &Page<'_>) -> String {
         );
     }
     empty_row(&mut h, p.tenants.is_empty(), 4);
+    h.push_str("</table>\n<h2>Simulated migrations</h2>\n<table id=\"migrations\"><tr><th>task</th><th>state</th><th>subtask</th><th>progress</th><th>Mbit/s</th><th>remaining (s)</th></tr>\n");
+    for m in p.migrations {
+        let _ = writeln!(
+            h,
+            "<tr id=\"migration-{id}\"><td>{name}</td><td>{state}</td><td>{step}</td><td class=\"n\"><progress max=\"100\" value=\"{p}\"></progress> {p} %</td><td class=\"n\">{mbit:.0}</td><td class=\"n\">{remain}</td></tr>",
+            id = attr(&m.task_id),
+            name = esc(&m.name),
+            state = esc(&m.state),
+            step = esc(&m.step),
+            p = m.progress,
+            mbit = m.mbit,
+            remain = m.remain_secs,
+        );
+    }
+    empty_row(&mut h, p.migrations.is_empty(), 6);
+    h.push_str("</table>\n<h2>Armed faults</h2>\n<table id=\"faults\"><tr><th>task</th><th>fails at</th><th>error</th><th>disconnect</th><th>fired</th></tr>\n");
+    for f in p.faults {
+        let text = |key: &str| f[key].as_str().unwrap_or("").to_owned();
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&text("task_name")),
+            esc(&text("subtask")),
+            esc(&text("error_code")),
+            if f["disconnect"] == true { "yes" } else { "" },
+            if f["fired_ms"].is_i64() { "yes" } else { "" },
+        );
+    }
+    empty_row(&mut h, p.faults.is_empty(), 5);
     h.push_str("</table>\n<h2>Recent requests</h2>\n<table id=\"recent\"><tr><th>time (UTC)</th><th>method</th><th>path</th><th>status</th><th>latency (ms)</th></tr>\n");
     for r in p.recent {
         let at =
@@ -159,8 +255,20 @@ mod tests {
             sources: &[],
             tenants: &[("d\"".into(), "p".into(), 1, 2)],
             recent: &recent.latest(5),
+            clock: ("manual", time::OffsetDateTime::UNIX_EPOCH),
+            migrations: &[Migration {
+                task_id: "t\"1".into(),
+                name: "<i>".into(),
+                state: "RUNNING".into(),
+                step: "MIGRATE_LINUX_BLOCK".into(),
+                progress: 40,
+                mbit: 1000.0,
+                remain_secs: 3,
+            }],
+            faults: &[],
         });
         assert!(!html.contains("<script>"), "{html}");
+        assert!(!html.contains("<i>"), "{html}");
         assert!(html.contains("&lt;script&gt;"));
         assert!(html.contains("/tmp/a&amp;b.db"));
         assert!(html.contains("<meta http-equiv=\"refresh\" content=\"5\">"));

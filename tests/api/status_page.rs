@@ -126,3 +126,75 @@ async fn chromium_renders_the_counts() {
     assert_counts(&dom);
     srv.stop().await;
 }
+
+#[tokio::test]
+async fn the_page_shows_simulated_migrations_with_their_progress_and_faults() {
+    let srv = common::spawn_with(|s| s.clock.mode = common::ClockMode::Manual).await;
+    let token = srv.demo_token().await;
+    let sms = srv.sms(&token);
+    let (_, source) = sms
+        .call(
+            reqwest::Method::POST,
+            "/v3/sources",
+            Some(serde_json::json!({"name": "page", "ip": "10.7.0.1", "os_type": "LINUX"})),
+        )
+        .await;
+    let (_, task) = sms
+        .call(
+            reqwest::Method::POST,
+            "/v3/tasks",
+            Some(
+                serde_json::json!({"name": "shown-task", "type": "MIGRATE_BLOCK",
+                "os_type": "LINUX", "source_server": {"id": source["id"]}}),
+            ),
+        )
+        .await;
+    let task = task["id"].as_str().unwrap().to_owned();
+    let admin = srv.admin();
+    admin
+        .send(
+            reqwest::Method::POST,
+            &format!("/_cloudtwin/sms/tasks/{task}/fault"),
+            Some(
+                &serde_json::json!({"subtask": "CONFIGURE_LINUX_BLOCK", "error_code": "SMS.1302"}),
+            ),
+        )
+        .await;
+    sms.call(
+        reqwest::Method::POST,
+        &format!("/v3/tasks/{task}/action"),
+        Some(serde_json::json!({"operation": "start"})),
+    )
+    .await;
+    // Two seconds of the 5 GiB copy at 10,000 Mbit/s: 46 %.
+    admin
+        .send(
+            reqwest::Method::POST,
+            "/_cloudtwin/clock",
+            Some(&serde_json::json!({"advance_secs": 6})),
+        )
+        .await;
+    let html = srv
+        .client
+        .get(srv.url("/_cloudtwin/console/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let row = format!(
+        "<tr id=\"migration-{task}\"><td>shown-task</td><td>RUNNING</td><td>MIGRATE_LINUX_BLOCK</td>\
+         <td class=\"n\"><progress max=\"100\" value=\"46\"></progress> 46 %</td>\
+         <td class=\"n\">10000</td><td class=\"n\">5</td></tr>"
+    );
+    assert!(html.contains(&row), "missing {row} in\n{html}");
+    assert!(
+        html.contains("<span id=\"clock-mode\">manual</span>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<tr><td>shown-task</td><td>CONFIGURE_LINUX_BLOCK</td><td>SMS.1302</td><td></td><td></td></tr>"),
+        "{html}"
+    );
+}

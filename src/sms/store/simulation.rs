@@ -100,6 +100,50 @@ pub async fn runs_of(
     rows.into_iter().map(RunRow::into_run).collect()
 }
 
+/// A simulated run with its task's name and state, for the status page.
+pub struct RunningTask {
+    pub task_id: String,
+    pub name: String,
+    pub state: String,
+    pub run: Run,
+}
+
+#[derive(sqlx::FromRow)]
+struct RunningRow {
+    #[sqlx(flatten)]
+    run: RunRow,
+    task_name: String,
+    task_state: String,
+}
+
+/// Up to `limit` simulated runs, the ones due soonest first (waiting ones last).
+pub async fn running(
+    conn: &mut SqliteConnection,
+    limit: i64,
+) -> Result<Vec<RunningTask>, SmsError> {
+    let rows: Vec<RunningRow> = sqlx::query_as(
+        "SELECT r.task_id, r.kind, r.phase, r.steps, r.step, r.step_started_ms, r.step_done,
+                r.data_bytes, r.rate_mbit, r.windows, r.next_due_ms,
+                t.name AS task_name, t.state AS task_state
+           FROM task_runs r JOIN tasks t ON t.id = r.task_id
+          ORDER BY r.next_due_ms IS NULL, r.next_due_ms, r.task_id LIMIT ?",
+    )
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.into_iter()
+        .map(|row| {
+            let (task_id, run) = row.run.into_run()?;
+            Ok(RunningTask {
+                task_id,
+                name: row.task_name,
+                state: row.task_state,
+                run,
+            })
+        })
+        .collect()
+}
+
 async fn save_run(conn: &mut SqliteConnection, task_id: &str, run: &Run) -> Result<(), SmsError> {
     let steps: Vec<&str> = run.steps.iter().map(|s| s.as_str()).collect();
     sqlx::query(
