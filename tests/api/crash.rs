@@ -123,3 +123,100 @@ async fn kill_9_under_load_loses_no_answered_write() {
     server.child.wait().expect("reap the server");
     check(&db, &shared, "at the end");
 }
+
+/// A simulated migration under `kill -9`: the restarted binary goes on from the last
+/// committed transition, never backwards, and finishes once.
+#[tokio::test]
+async fn kill_9_mid_migration_resumes_without_going_backwards() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("cloudtwin.db");
+    let http = http_client();
+    let manual = |c: &mut std::process::Command| {
+        c.env("CLOUDTWIN_CLOCK__MODE", "manual")
+            .env("CLOUDTWIN_SMS__SIMULATION__RATE_MBIT_PER_S", "1000");
+    };
+    let mut server = cli::start_with(&db, &http, manual).await;
+    let api = Client::new(http.clone(), server.base.clone());
+    let token = Iam::new(api.clone()).demo_token().await;
+    let sms = SmsClient::new(api.with_token(&token));
+    let (_, source) = sms
+        .call(
+            Method::POST,
+            "/v3/sources",
+            Some(
+                serde_json::json!({"name": "k9", "ip": "10.6.0.1", "os_type": "LINUX",
+                                    "disks": [{"name": "/dev/vda", "size": 1u64 << 30}]}),
+            ),
+        )
+        .await;
+    let source = source["id"].as_str().expect("source").to_owned();
+    let (_, task) = sms
+        .call(
+            Method::POST,
+            "/v3/tasks",
+            Some(
+                serde_json::json!({"name": "k9-task", "type": "MIGRATE_BLOCK",
+                                    "os_type": "LINUX", "source_server": {"id": source}}),
+            ),
+        )
+        .await;
+    let task = task["id"].as_str().expect("task").to_owned();
+    let action = format!("/v3/tasks/{task}/action");
+    let (status, _) = sms
+        .call(
+            Method::POST,
+            &action,
+            Some(serde_json::json!({"operation": "start"})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let advance = |base: String, secs: i64| {
+        let http = http.clone();
+        async move {
+            let res = http
+                .post(format!("{base}/_cloudtwin/clock"))
+                .json(&serde_json::json!({"advance_secs": secs}))
+                .send()
+                .await
+                .expect("clock");
+            assert_eq!(res.status(), 200);
+        }
+    };
+    advance(server.base.clone(), 7).await;
+    let replicated = |sms: SmsClient| {
+        let source = source.clone();
+        async move {
+            let (_, s) = sms
+                .call(Method::GET, &format!("/v3/sources/{source}"), None)
+                .await;
+            s["replicatesize"].as_i64().expect("replicatesize")
+        }
+    };
+    let before = replicated(sms.clone()).await;
+    assert_eq!(before, 375_000_000);
+    server.child.kill().expect("SIGKILL the server");
+    server.child.wait().expect("reap the server");
+
+    let server = cli::start_with(&db, &http, manual).await;
+    let sms = SmsClient::new(Client::new(http.clone(), server.base.clone()).with_token(&token));
+    assert_eq!(
+        replicated(sms.clone()).await,
+        before,
+        "not a byte backwards"
+    );
+    advance(server.base.clone(), 60).await;
+    let (_, shown) = sms
+        .call(Method::GET, &format!("/v3/tasks/{task}"), None)
+        .await;
+    assert_eq!(shown["state"], "MIGRATE_SUCCESS");
+    assert_eq!(replicated(sms.clone()).await, 1 << 30);
+    let conn = rusqlite::Connection::open(&db).expect("open");
+    let (rows, runs): (i64, i64) = conn
+        .query_row(
+            "SELECT (SELECT COUNT(*) FROM task_subtasks), (SELECT COUNT(*) FROM task_runs)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("counts");
+    assert_eq!((rows, runs), (7, 0), "every subtask once, and the run over");
+}

@@ -293,6 +293,21 @@ impl Run {
         self.next_due_ms = Some(now + STOP_MS);
     }
 
+    /// Goes on at `rate` from `now` (the task's speed limits changed): the work done so far
+    /// stays, what is left is timed anew.
+    pub fn replan(&mut self, now: i64, rate: Rate) {
+        if self.phase == Phase::Running
+            && let Some(name) = self.current()
+        {
+            self.step_done = self.done_at(now);
+            self.step_started_ms = now;
+            self.rate = rate;
+            self.next_due_ms = Some(self.step_end(name, now, self.step_done));
+        } else {
+            self.rate = rate;
+        }
+    }
+
     /// Resumes a paused or failed run at `now` from the work it had done.
     pub fn resume(&mut self, now: i64, fault: Option<&ArmedFault>) -> Vec<Event> {
         self.enter_step(now, fault)

@@ -89,7 +89,12 @@ async fn update_speed(
     let project = project(&caller)?;
     state
         .db
-        .write(async |conn| store::set_speed_limits(conn, project, id, &windows).await)
+        .write(async |conn| {
+            store::set_speed_limits(conn, project, id, &windows).await?;
+            // A running simulated migration copies at the new limits from now on.
+            let sim = &state.settings.sms.simulation;
+            store::simulation::replan(conn, id, state.clock.now_ms(), sim).await
+        })
         .await?;
     Ok(empty_ok())
 }

@@ -220,7 +220,15 @@ async fn update_task(
     let project = project(&caller)?;
     let found = state
         .db
-        .write(async |conn| store::update_task(conn, project, id, &patch).await)
+        .write(async |conn| {
+            let found = store::update_task(conn, project, id, &patch).await?;
+            if found && patch.speed_limit.is_some() {
+                // A running simulated migration copies at the new limit from now on.
+                let sim = &state.settings.sms.simulation;
+                store::simulation::replan(conn, id, state.clock.now_ms(), sim).await?;
+            }
+            Ok::<_, SmsError>(found)
+        })
         .await?;
     if !found {
         return Err(SmsError::NotFound {

@@ -338,6 +338,22 @@ pub async fn carry_out(
     record(conn, task_id, &ctx, &mut run, &events, fault.as_ref(), now).await
 }
 
+/// Times a task's run anew after its speed limits changed (nothing when it has none).
+pub async fn replan(
+    conn: &mut SqliteConnection,
+    task_id: &str,
+    now: i64,
+    settings: &SimulationSettings,
+) -> Result<(), SmsError> {
+    let Some(mut run) = run_of(conn, task_id).await? else {
+        return Ok(());
+    };
+    let ctx = context(conn, task_id).await?;
+    let rate = rate(conn, task_id, ctx.speed_limit, settings).await?;
+    run.replan(now, rate);
+    save_run(conn, task_id, &run).await
+}
+
 /// Makes the subtask rows of a new run: a full replication starts the list afresh; a
 /// sync or cutover adds its subtasks (or restarts the ones a previous cycle left).
 async fn reset_subtasks(

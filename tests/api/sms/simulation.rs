@@ -352,3 +352,28 @@ async fn a_restart_mid_migration_resumes_without_going_backwards() {
         .expect("count");
     assert_eq!(rows, 7);
 }
+
+#[tokio::test]
+async fn a_lower_speed_limit_slows_a_running_copy_from_then_on() {
+    let sms = sms().await;
+    let (source, task) = sms.one_gib_task("MIGRATE_BLOCK", false).await;
+    sms.act(&task, "start").await;
+    sms.advance(7).await;
+    assert_eq!(sms.source(&source).await["replicatesize"], 375_000_000);
+    let (status, body) = sms
+        .call(
+            Method::PUT,
+            &format!("/v3/tasks/{task}"),
+            Some(json!({"speed_limit": 100})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    sms.advance(10).await;
+    let t = sms.task(&task).await;
+    assert_eq!(t["migrate_speed"], 100.0);
+    assert_eq!(
+        sms.source(&source).await["replicatesize"],
+        375_000_000 + 125_000_000,
+        "ten seconds at 100 Mbit/s"
+    );
+}
