@@ -4,7 +4,7 @@
 #
 #   bench/run.sh              # everything, about 3 minutes on 2 cores after the build
 #   BENCH_SECS=3 bench/run.sh # shorter wrk runs
-#   BENCH_ONLY=sms|registry|startup|logins bench/run.sh
+#   BENCH_ONLY=sms|registry|startup|logins|simulation bench/run.sh
 #
 # Load goes only to 127.0.0.1, every run is bounded in time or count, and every process
 # started here is stopped here. Scratch files live in target/bench/ (BENCH_WORK).
@@ -21,6 +21,7 @@ REG_INSTANCES=${BENCH_REG_INSTANCES:-5}
 REG_DELETE=${BENCH_REG_DELETE:-1000}
 START_TASKS=${BENCH_START_TASKS:-100000}
 START_INSTANCES=${BENCH_START_INSTANCES:-100000}
+SIM_RUNS=${BENCH_SIM_RUNS:-10000}
 export BENCH_LUA=$ROOT/bench
 mkdir -p "$WORK"
 RESULTS=$WORK/results.tsv
@@ -299,6 +300,36 @@ if [ "$ONLY" = all ] || [ "$ONLY" = logins ]; then
     row "Login flood, 16 clients, unknown users (401 or 429 each)" "$(field "$flood" rps)" "req/s" - "" "p99 $(field "$flood" p99_ms) ms; /health after: $ok"
     row "  peak RSS (VmHWM) during the flood" "$hwm" "MB" - "" "target < 300 MB (2.66 GB before the login gate); ${before} MB at start"
     rm -f "$WORK"/logins.db*
+fi
+
+# --- 5. Simulated migrations: the cost of many running, and of their transitions --------
+if [ "$ONLY" = all ] || [ "$ONLY" = simulation ]; then
+    say "== Simulation: $SIM_RUNS migrations copying at the real-time clock…"
+    rm -f "$WORK"/sim.db*
+    "$PERF" sim-seed "$WORK/sim.db" "$SIM_RUNS" copying | grep '^RESULT' | while read -r l; do say "   $l"; done
+    start_server "$WORK/sim.db"
+    sleep 1
+    hz=$(getconf CLK_TCK)
+    t0=$("$PERF" cpu-ticks "$SERVER_PID")
+    sleep 10
+    t1=$("$PERF" cpu-ticks "$SERVER_PID")
+    cpu=$(awk -v a="$t0" -v b="$t1" -v hz="$hz" 'BEGIN{printf "%.2f", 100 * (b - a) / hz / 10}')
+    stop_server
+    say "   CPU over 10 s: $((t1 - t0)) ticks at $hz/s = $cpu % of one core"
+    row "Simulation: $SIM_RUNS migrations copying, real-time clock (CPU, 10 s)" "$cpu" "% of a core" 100 "(one core)" "target < 5 %: progress is computed when read"
+
+    say "== Simulation: $SIM_RUNS migrations with every transition overdue…"
+    rm -f "$WORK"/sim.db*
+    "$PERF" sim-seed "$WORK/sim.db" "$SIM_RUNS" due | grep '^RESULT' | while read -r l; do say "   $l"; done
+    start_server "$WORK/sim.db"
+    drained=$("$PERF" sim-wait "$WORK/sim.db" 300000 | grep '^RESULT')
+    stop_server
+    secs=$(field "$drained" seconds)
+    say "   all runs finished after ${secs}s (from /ready)"
+    row "  transitions committed (7 subtasks × $SIM_RUNS runs, from /ready)" \
+        "$(awk -v n="$SIM_RUNS" -v s="$secs" 'BEGIN{printf "%.0f", 7 * n / s}')" "subtasks/s" - "" \
+        "$(awk -v n="$SIM_RUNS" -v s="$secs" 'BEGIN{printf "%.0f runs/s, %.0f µs a subtask", n / s, 1e6 * s / (7 * n)}')"
+    rm -f "$WORK"/sim.db*
 fi
 
 say "load after: $(cut -d' ' -f1-3 /proc/loadavg) (this run's own load included); $(others)"

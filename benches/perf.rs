@@ -60,6 +60,9 @@ fn main() {
             rt().block_on(startup_seed(db, num(tasks), num(instances)))
         }
         ["wait-ready", addr, timeout] => wait_ready(addr, num(timeout)),
+        ["sim-seed", db, n, phase] => rt().block_on(sim_seed(db, num(n), phase)),
+        ["sim-wait", db, timeout] => sim_wait(db, num(timeout)),
+        ["cpu-ticks", pid] => cpu_ticks(pid),
         _ => {
             eprintln!("{USAGE}");
             std::process::exit(2);
@@ -679,4 +682,86 @@ fn wait_ready(addr: &str, timeout_ms: usize) -> Res<()> {
         std::thread::sleep(Duration::from_millis(1));
     }
     Err(format!("{addr} not ready within {timeout_ms} ms").into())
+}
+
+/// `n` tasks with a simulated run each, as `start` leaves them: `copying` puts every run
+/// in its data subtask with a copy that outlasts the measurement (nothing falls due);
+/// `due` starts every run at the epoch, so each of its seven subtasks is overdue.
+async fn sim_seed(db: &str, n: usize, phase: &str) -> Res<()> {
+    let started = Instant::now();
+    let project = prepare(db).await?;
+    let mut conn = bulk_conn(db)?;
+    insert_tasks(&mut conn, &project, n)?;
+    let now = now_ms();
+    let (step, step_started, due) = match phase {
+        "copying" => (4, now, now + 86_400_000),
+        "due" => (0, 0, 1_000),
+        other => return Err(format!("phase {other:?}: copying or due").into()),
+    };
+    let tx = conn.transaction()?;
+    tx.execute("UPDATE tasks SET state = 'RUNNING', start_date = ?1", [step_started])?;
+    tx.execute("UPDATE source_servers SET state = 'replicate', migration_cycle = 'replicating'", [])?;
+    tx.execute(
+        "INSERT INTO task_subtasks (task_id, id, name)
+         SELECT t.id, c.key + 1, c.value FROM tasks t, json_each(?1) c",
+        [SIM_CHAIN_JSON],
+    )?;
+    tx.execute(
+        "INSERT INTO task_runs (task_id, kind, phase, steps, step, step_started_ms, step_done,
+                                data_bytes, rate_mbit, windows, next_due_ms)
+         SELECT id, 'full', 'running', ?1, ?2, ?3, 0, 1073741824000, 10000, '[]', ?4 FROM tasks",
+        rusqlite::params![SIM_CHAIN.join(","), step, step_started, due],
+    )?;
+    tx.commit()?;
+    println!(
+        "RESULT seeded_runs={n} phase={phase} seconds={:.1}",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+const SIM_CHAIN: [&str; 7] = [
+    "CREATE_CLOUD_SERVER",
+    "SSL_CONFIG",
+    "ATTACH_AGENT_IMAGE",
+    "FORMAT_DISK_LINUX_BLOCK",
+    "MIGRATE_LINUX_BLOCK",
+    "CONFIGURE_LINUX_BLOCK",
+    "DETTACH_AGENT_IMAGE",
+];
+const SIM_CHAIN_JSON: &str = r#"["CREATE_CLOUD_SERVER","SSL_CONFIG","ATTACH_AGENT_IMAGE","FORMAT_DISK_LINUX_BLOCK","MIGRATE_LINUX_BLOCK","CONFIGURE_LINUX_BLOCK","DETTACH_AGENT_IMAGE"]"#;
+
+/// Waits until every simulated run has finished (the `due` seed's runs go through all
+/// seven subtasks), and prints how long it took from the call.
+fn sim_wait(db: &str, timeout_ms: usize) -> Res<()> {
+    let started = Instant::now();
+    let conn = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    conn.busy_timeout(Duration::from_secs(10))?;
+    loop {
+        let left: i64 = conn.query_row(
+            "SELECT COUNT(*) FROM task_runs",
+            [],
+            |r| r.get(0),
+        )?;
+        if left == 0 {
+            println!("RESULT seconds={:.3}", started.elapsed().as_secs_f64());
+            return Ok(());
+        }
+        if started.elapsed() > Duration::from_millis(u64::try_from(timeout_ms)?) {
+            return Err(format!("{left} runs still unfinished").into());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// User + system CPU time of a process so far, in clock ticks.
+fn cpu_ticks(pid: &str) -> Res<()> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    let rest = stat.rsplit_once(')').ok_or("bad /proc stat")?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let utime: u64 = fields.get(11).ok_or("no utime")?.parse()?;
+    let stime: u64 = fields.get(12).ok_or("no stime")?.parse()?;
+    println!("{}", utime + stime);
+    Ok(())
 }
