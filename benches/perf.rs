@@ -699,8 +699,14 @@ async fn sim_seed(db: &str, n: usize, phase: &str) -> Res<()> {
         other => return Err(format!("phase {other:?}: copying or due").into()),
     };
     let tx = conn.transaction()?;
-    tx.execute("UPDATE tasks SET state = 'RUNNING', start_date = ?1", [step_started])?;
-    tx.execute("UPDATE source_servers SET state = 'replicate', migration_cycle = 'replicating'", [])?;
+    tx.execute(
+        "UPDATE tasks SET state = 'RUNNING', start_date = ?1",
+        [step_started],
+    )?;
+    tx.execute(
+        "UPDATE source_servers SET state = 'replicate', migration_cycle = 'replicating'",
+        [],
+    )?;
     tx.execute(
         "INSERT INTO task_subtasks (task_id, id, name)
          SELECT t.id, c.key + 1, c.value FROM tasks t, json_each(?1) c",
@@ -735,14 +741,11 @@ const SIM_CHAIN_JSON: &str = r#"["CREATE_CLOUD_SERVER","SSL_CONFIG","ATTACH_AGEN
 /// seven subtasks), and prints how long it took from the call.
 fn sim_wait(db: &str, timeout_ms: usize) -> Res<()> {
     let started = Instant::now();
-    let conn = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let conn =
+        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
     conn.busy_timeout(Duration::from_secs(10))?;
     loop {
-        let left: i64 = conn.query_row(
-            "SELECT COUNT(*) FROM task_runs",
-            [],
-            |r| r.get(0),
-        )?;
+        let left: i64 = conn.query_row("SELECT COUNT(*) FROM task_runs", [], |r| r.get(0))?;
         if left == 0 {
             println!("RESULT seconds={:.3}", started.elapsed().as_secs_f64());
             return Ok(());

@@ -11,6 +11,8 @@ use crate::kit::string_enum;
 pub const FIXED_STEP_MS: i64 = 1_000;
 /// How long a stop takes from ABORTING to ABORT.
 pub const STOP_MS: i64 = 1_000;
+/// How long a source stays in the in-between state of clear, migration_test, clone_test.
+pub const PASS_MS: i64 = 1_000;
 /// An incremental sync copies this fraction of the source's data (1/20).
 pub const SYNC_DIVISOR: i64 = 20;
 
@@ -443,6 +445,19 @@ pub fn total_bytes(details: &serde_json::Value, task: TaskType, default_gib: i64
         sum
     } else {
         default_gib.saturating_mul(1 << 30)
+    }
+}
+
+/// The source state an action passes through for [`PASS_MS`] before it lands, and where
+/// it lands: `clear` clears (`clearing` → `cleared`), `migration_test` drills
+/// (`premiging` → `premiged`), `clone_test` clones (`cloning`, then back to where the
+/// source was; the reference does not say where a clone test ends).
+pub fn passes_through(op: Operation, from: SourceState) -> Option<(SourceState, SourceState)> {
+    match op {
+        Operation::Clear => Some((SourceState::Clearing, SourceState::Cleared)),
+        Operation::MigrationTest => Some((SourceState::Premiging, SourceState::Premiged)),
+        Operation::CloneTest => Some((SourceState::Cloning, from)),
+        _ => None,
     }
 }
 

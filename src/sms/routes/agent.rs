@@ -54,7 +54,7 @@ async fn update_copy_state(
         .db
         .write(async |conn| {
             // A real agent reporting takes the task over from the simulation.
-            store::simulation::hand_over_source(conn, project, id).await?;
+            store::hand_over_source(conn, project, id).await?;
             store::set_copy_state(conn, project, id, copy, state.clock.now_ms()).await
         })
         .await?;
@@ -165,7 +165,7 @@ async fn update_task_speed(
         .db
         .write(async |conn| {
             // A real agent reporting takes the task over from the simulation.
-            store::simulation::hand_over(conn, id).await?;
+            store::hand_over(conn, id).await?;
             store::report_progress(conn, project, id, &progress, state.clock.now_ms()).await
         })
         .await?;

@@ -305,3 +305,38 @@ pub async fn record_network_check(
     }
     Ok(())
 }
+
+/// A real agent reporting on a task takes it over from the simulation: the simulated
+/// run ends and the subtasks it made go, so that the agent's reports are the whole story.
+pub async fn hand_over(conn: &mut SqliteConnection, task_id: &str) -> sqlx::Result<()> {
+    let ended = sqlx::query("DELETE FROM task_runs WHERE task_id = ?")
+        .bind(task_id)
+        .execute(&mut *conn)
+        .await?;
+    if ended.rows_affected() > 0 {
+        sqlx::query("DELETE FROM task_subtasks WHERE task_id = ?")
+            .bind(task_id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// [`hand_over`] for the current task of a source server of the project.
+pub async fn hand_over_source(
+    conn: &mut SqliteConnection,
+    project: &str,
+    source_id: &str,
+) -> sqlx::Result<()> {
+    let task: Option<Option<String>> = sqlx::query_scalar(
+        "SELECT current_task_id FROM source_servers WHERE project_id = ? AND id = ?",
+    )
+    .bind(project)
+    .bind(source_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    match task.flatten() {
+        Some(task) => hand_over(conn, &task).await,
+        None => Ok(()),
+    }
+}

@@ -5,6 +5,7 @@ mod agent;
 mod config;
 pub mod faults;
 mod migprojects;
+pub mod passes;
 pub mod simulation;
 mod sources;
 mod task_settings;

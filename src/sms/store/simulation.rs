@@ -179,41 +179,6 @@ pub async fn stop_simulating(conn: &mut SqliteConnection, task_id: &str) -> sqlx
     Ok(())
 }
 
-/// A real agent reporting on a task takes it over from the simulation: the simulated
-/// run ends and the subtasks it made go, so that the agent's reports are the whole story.
-pub async fn hand_over(conn: &mut SqliteConnection, task_id: &str) -> sqlx::Result<()> {
-    let ended = sqlx::query("DELETE FROM task_runs WHERE task_id = ?")
-        .bind(task_id)
-        .execute(&mut *conn)
-        .await?;
-    if ended.rows_affected() > 0 {
-        sqlx::query("DELETE FROM task_subtasks WHERE task_id = ?")
-            .bind(task_id)
-            .execute(&mut *conn)
-            .await?;
-    }
-    Ok(())
-}
-
-/// [`hand_over`] for the current task of a source server of the project.
-pub async fn hand_over_source(
-    conn: &mut SqliteConnection,
-    project: &str,
-    source_id: &str,
-) -> sqlx::Result<()> {
-    let task: Option<Option<String>> = sqlx::query_scalar(
-        "SELECT current_task_id FROM source_servers WHERE project_id = ? AND id = ?",
-    )
-    .bind(project)
-    .bind(source_id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    match task.flatten() {
-        Some(task) => hand_over(conn, &task).await,
-        None => Ok(()),
-    }
-}
-
 /// What a transition needs to know of the task beyond its run.
 #[derive(sqlx::FromRow)]
 pub(super) struct TaskContext {
@@ -576,7 +541,8 @@ pub async fn anything_due(conn: &mut SqliteConnection, now: i64) -> sqlx::Result
     sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM task_runs WHERE next_due_ms <= ?1)
              OR EXISTS (SELECT 1 FROM task_faults
-                         WHERE fired_ms IS NULL AND disconnect_due_ms <= ?1)",
+                         WHERE fired_ms IS NULL AND disconnect_due_ms <= ?1)
+             OR EXISTS (SELECT 1 FROM task_passes WHERE lands_ms <= ?1)",
     )
     .bind(now)
     .fetch_one(conn)
@@ -606,5 +572,6 @@ pub async fn process_due(
         record(conn, &task_id, &ctx, &mut run, &events, fault.as_ref(), now).await?;
     }
     moved += super::faults::disconnect_due(conn, now, limit).await?;
+    moved += super::passes::land_passes(conn, now, limit).await?;
     Ok(moved)
 }

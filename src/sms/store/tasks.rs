@@ -312,7 +312,13 @@ pub async fn apply_operation(
             return simulation::carry_out(conn, id, plan, run, now, sim).await;
         }
     }
-    let next = domain::transition(op, state, source_state, connected)?;
+    let mut next = domain::transition(op, state, source_state, connected)?;
+    if sim.is_some()
+        && let Some((between, lands)) = domain::simulation::passes_through(op, source_state)
+    {
+        super::passes::pass(conn, id, between, lands, now).await?;
+        next.source = between;
+    }
     // An incremental sync keeps the first start date.
     let starts = op.starts() && next.task == TaskState::Running;
     let finishes = matches!(op, Operation::Cutover);

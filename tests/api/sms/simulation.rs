@@ -377,3 +377,45 @@ async fn a_lower_speed_limit_slows_a_running_copy_from_then_on() {
         "ten seconds at 100 Mbit/s"
     );
 }
+
+#[tokio::test]
+async fn clear_drill_and_clone_pass_through_their_in_between_states() {
+    let sms = sms().await;
+    let (source, task) = sms.one_gib_task("MIGRATE_BLOCK", false).await;
+    assert_eq!(sms.act(&task, "migration_test").await.0, 200);
+    assert_eq!(sms.source(&source).await["state"], "premiging");
+    sms.advance(1).await;
+    assert_eq!(sms.source(&source).await["state"], "premiged");
+
+    sms.act(&task, "start").await;
+    sms.run_until(&task, "MIGRATE_SUCCESS", 20).await;
+    let (status, body) = sms
+        .call(
+            Method::POST,
+            &format!("/v3/tasks/{task}/action"),
+            Some(json!({"operation": "clone_test", "template_id": "tpl-1"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(sms.source(&source).await["state"], "cloning");
+    sms.advance(1).await;
+    assert_eq!(
+        sms.source(&source).await["state"],
+        "finished",
+        "back where it was"
+    );
+    let cloned = sms.task(&task).await;
+    let clone_vm = cloned["sub_tasks"]
+        .as_array()
+        .expect("sub_tasks")
+        .iter()
+        .find(|s| s["name"] == "CLONE_VM")
+        .cloned()
+        .expect("CLONE_VM");
+    assert_eq!(clone_vm["progress"], 100);
+
+    assert_eq!(sms.act(&task, "clear").await.0, 200);
+    assert_eq!(sms.source(&source).await["state"], "clearing");
+    sms.advance(1).await;
+    assert_eq!(sms.source(&source).await["state"], "cleared");
+}
