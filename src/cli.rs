@@ -42,6 +42,32 @@ enum Command {
         /// (no source servers, no microservices, no domain but the demo one).
         #[arg(long, value_name = "FILE")]
         fixture: Option<PathBuf>,
+        /// HTTP fault rules (a YAML or JSON list of what POST /_cloudtwin/faults takes)
+        /// that replace the rules the database holds.
+        #[arg(long, value_name = "FILE")]
+        faults: Option<PathBuf>,
+    },
+    /// Print the request journal, newest first, one JSON object a line (also while the
+    /// server runs; entries of its last batch interval may not be written yet).
+    Journal {
+        /// How many entries (1 to 100000).
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+        /// Only this method.
+        #[arg(long)]
+        method: Option<String>,
+        /// Only paths containing this.
+        #[arg(long)]
+        path: Option<String>,
+        /// Only this status (0: connections a fault reset).
+        #[arg(long)]
+        status: Option<i64>,
+        /// Only this request id.
+        #[arg(long)]
+        request_id: Option<String>,
+        /// Only entries at or after this simulated time (unix ms).
+        #[arg(long)]
+        since_ms: Option<i64>,
     },
     /// Load a fixture (YAML or JSON) into the database in one transaction: all or nothing.
     Seed {
@@ -165,9 +191,30 @@ fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Serve { fixture } => {
+        Command::Serve { fixture, faults } => {
             telemetry::init(&settings.log);
-            runtime()?.block_on(serve(settings, fixture))
+            runtime()?.block_on(serve(settings, fixture, faults))
+        }
+        Command::Journal {
+            limit,
+            method,
+            path,
+            status,
+            request_id,
+            since_ms,
+        } => {
+            if !(1..=100_000).contains(&limit) {
+                anyhow::bail!("--limit must be 1 to 100000");
+            }
+            let filter = crate::journal::store::Filter {
+                method,
+                path,
+                status,
+                since_ms,
+                request_id,
+                limit,
+            };
+            runtime()?.block_on(journal(settings, filter))
         }
         Command::Seed { file } => runtime()?.block_on(seed(settings, file)),
         Command::Export { file } => runtime()?.block_on(export(settings, file)),
@@ -269,8 +316,35 @@ async fn snapshot(settings: Settings, out: PathBuf) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn serve(settings: Settings, fixture: Option<PathBuf>) -> anyhow::Result<()> {
+async fn journal(settings: Settings, filter: crate::journal::store::Filter) -> anyhow::Result<()> {
+    let db = Db::open(&settings).await?;
+    let entries = crate::journal::store::entries(&mut *db.read().await?, &filter).await;
+    db.close().await;
+    for entry in entries? {
+        println!("{}", serde_json::to_string(&entry)?);
+    }
+    Ok(())
+}
+
+async fn serve(
+    settings: Settings,
+    fixture: Option<PathBuf>,
+    faults: Option<PathBuf>,
+) -> anyhow::Result<()> {
     let (state, demo) = startup::open(settings).await?;
+    let faults_note = match faults {
+        Some(file) => {
+            let n = crate::http_faults::replace_from_file(
+                &state.faults,
+                &state.db,
+                &file,
+                state.clock.now_ms(),
+            )
+            .await?;
+            Some(format!("{n} rules from {}", file.display()))
+        }
+        None => None,
+    };
     let fixture_note = match fixture {
         Some(file) => Some(
             match seed::load_at_start(&state.db, &file, &state.settings.demo.domain).await? {
@@ -322,6 +396,9 @@ async fn serve(settings: Settings, fixture: Option<PathBuf>) -> anyhow::Result<(
     }
     if let Some(note) = fixture_note {
         println!("  fixture       {note}");
+    }
+    if let Some(note) = faults_note {
+        println!("  fault rules   {note}");
     }
     println!("  status page   http://{}{}", s.listen, crate::sms::CONSOLE);
     println!(

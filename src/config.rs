@@ -23,6 +23,28 @@ pub struct Settings {
     pub admin: AdminSettings,
     pub server: ServerSettings,
     pub clock: ClockSettings,
+    pub faults: FaultSettings,
+    pub journal: JournalSettings,
+}
+
+/// HTTP fault rules (`/_cloudtwin/faults`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct FaultSettings {
+    /// Seed of the draws of rules with a probability below 1: the same seed, rules and
+    /// requests fire the same faults.
+    pub seed: u64,
+}
+
+/// The request journal.
+#[derive(Debug, Clone, Deserialize)]
+pub struct JournalSettings {
+    pub enabled: bool,
+    /// The most of a request body kept (after secrets are replaced by `***`).
+    pub max_body_bytes: usize,
+    /// How long entries wait in memory for their batch.
+    pub flush_ms: u64,
+    /// Rows kept; the oldest go first.
+    pub max_rows: i64,
 }
 
 /// The migration the twin plays for tasks started by an action.
@@ -233,6 +255,16 @@ impl Settings {
 
     fn validate(&self) -> Result<(), ConfigError> {
         let bad = |key: &str, why: &str| Err(ConfigError(format!("{why} for key `{key}`")));
+        let journal = &self.journal;
+        if !(10..=60_000).contains(&journal.flush_ms) {
+            return bad("journal.flush_ms", "must be 10 to 60000 milliseconds");
+        }
+        if !(1..=100_000_000).contains(&journal.max_rows) {
+            return bad("journal.max_rows", "must be 1 to 100000000");
+        }
+        if journal.max_body_bytes > 16 * 1024 * 1024 {
+            return bad("journal.max_body_bytes", "must be at most 16 MiB");
+        }
         let sim = &self.sms.simulation;
         if !(1.0..=1_000_000.0).contains(&sim.rate_mbit_per_s) {
             return bad(

@@ -13,6 +13,8 @@ pub fn document() -> Document {
     doc.merge(crate::registry::routes::openapi());
     doc.merge(crate::admin::routes::Api::openapi());
     doc.merge(crate::admin::clock::Api::openapi());
+    doc.merge(crate::admin::faults::Api::openapi());
+    doc.merge(crate::admin::journal::Api::openapi());
     doc.merge(crate::status::Api::openapi());
     doc.info = utoipa::openapi::InfoBuilder::new()
         .title("cloudtwin")

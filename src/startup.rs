@@ -13,7 +13,9 @@ use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::edge::{bad_request, json_error, json_errors_only, not_found};
+use crate::http_faults::HttpFaults;
 use crate::iam::{self, IamError, KeyPair};
+use crate::journal::Journal;
 use crate::registry::error::RegistryError;
 use crate::sms::error::SmsError;
 use crate::state::AppState;
@@ -31,11 +33,15 @@ pub async fn open(settings: Settings) -> anyhow::Result<(AppState, Option<KeyPai
         iam::remove_demo(&db, &settings.demo).await?;
         None
     };
+    let faults = HttpFaults::load(&db, settings.faults.seed).await?;
+    let journal = Journal::start(db.clone(), clock.clone(), settings.journal.clone());
     Ok((
         AppState {
             db,
             settings,
             clock,
+            faults,
+            journal,
         },
         demo,
     ))
@@ -72,6 +78,8 @@ pub fn bind(state: AppState) -> std::io::Result<Running> {
         Duration::from_millis(data.settings.auth.login_wait_ms),
         data.settings.auth.logins_per_address_per_minute,
     ));
+    let faults = web::Data::new(data.faults.clone());
+    let journal = web::Data::new(data.journal.clone());
     let proxies = web::Data::new(crate::kit::TrustedProxies(
         data.settings.server.trusted_proxies.clone(),
     ));
@@ -81,6 +89,8 @@ pub fn bind(state: AppState) -> std::io::Result<Running> {
             .app_data(recent.clone())
             .app_data(logins.clone())
             .app_data(proxies.clone())
+            .app_data(faults.clone())
+            .app_data(journal.clone())
             .app_data(web::PayloadConfig::new(limit))
             .app_data(
                 web::JsonConfig::default()
@@ -126,10 +136,14 @@ pub fn bind(state: AppState) -> std::io::Result<Running> {
                     .service(web::scope("/sms").configure(sms::admin_routes))
                     .configure(admin::routes)
                     .configure(admin::clock::routes)
+                    .configure(admin::faults::routes)
+                    .configure(admin::journal::routes)
                     .configure(status::routes),
             )
             .default_service(web::to(not_found))
             .wrap(ErrorHandlers::new().default_handler(json_errors_only))
+            .wrap(from_fn(crate::edge::faults::inject))
+            .wrap(from_fn(crate::journal::middleware::record))
             .wrap(from_fn(telemetry::request_span))
     })
     .workers(workers)
@@ -170,9 +184,12 @@ fn connection_cap(wanted: usize) -> usize {
 /// finish and closes the database pools.
 pub async fn serve(state: AppState) -> anyhow::Result<()> {
     let db = state.db.clone();
+    let journal = state.journal.clone();
     let running = bind(state)?;
     tracing::info!(addr = %running.addr, "listening");
     running.server.await?;
+    // The last batch of the journal goes in before the file closes.
+    journal.flush().await;
     db.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -2,6 +2,8 @@
 //! snapshots of the live database and resetting the state to a fixture.
 
 pub mod clock;
+pub mod faults;
+pub mod journal;
 pub mod routes;
 pub mod store;
 

@@ -123,6 +123,8 @@ async fn reset(
             ResetError::Fixture(e) => TwinError::Rejected(e.to_string(), StatusCode::BAD_REQUEST),
             ResetError::Demo(e) => internal(e),
         })?;
+    // The fault rules went with the rest; the cache follows the committed state.
+    state.faults.reload().await.map_err(db_error)?;
     Ok(HttpResponse::Ok().json(json!({
         "status": "reset",
         "fixture": query.fixture,

@@ -6,10 +6,12 @@ use std::time::Duration;
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{Connection, SqliteConnection};
 
-/// Deletes every SMS, registry and IAM row (children first, so no foreign key objects),
-/// inside the caller's write transaction. `cloudtwin_meta` and `schema_history` stay.
+/// Deletes every SMS, registry and IAM row and every HTTP fault rule (children first, so
+/// no foreign key objects), inside the caller's write transaction. `cloudtwin_meta`,
+/// `schema_history`, the clock and the journal stay.
 pub async fn clear_all(conn: &mut SqliteConnection) -> sqlx::Result<()> {
     for sql in [
+        "DELETE FROM http_fault_rules",
         "DELETE FROM tasks",
         "DELETE FROM source_servers",
         "DELETE FROM dependencies",

@@ -32,6 +32,9 @@ pub struct Caller {
     /// domain's first project).
     pub project_id: Option<String>,
     pub grants: Grants,
+    /// Who, as the journal records it: the access key of a signed request or the token's
+    /// user name; `None` for the registry with auth off.
+    pub name: Option<String>,
 }
 
 impl Caller {

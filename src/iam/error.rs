@@ -170,3 +170,15 @@ impl ResponseError for IamError {
         })
     }
 }
+
+/// The body an HTTP fault rule answers with (`/_cloudtwin/faults`): Keystone's error
+/// shape, whose code is the status (a rule's `error_code` has no place in it).
+pub fn injected(status: StatusCode, msg: &str) -> HttpResponse {
+    HttpResponse::build(status).json(KeystoneError {
+        error: KeystoneErrorInner {
+            code: status.as_u16(),
+            message: msg.to_owned(),
+            title: status.canonical_reason().unwrap_or("Error"),
+        },
+    })
+}

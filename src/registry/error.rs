@@ -176,3 +176,19 @@ impl ResponseError for RegistryError {
 impl crate::iam::Realm for RegistryError {
     const ANONYMOUS_WHEN_REGISTRY_AUTH_IS_OFF: bool = true;
 }
+
+/// The body an HTTP fault rule answers with (`/_cloudtwin/faults`): Service Center's
+/// error shape with the rule's code, or 500003 (internal) for a 5xx and 400001 (invalid
+/// parameters) for a 4xx when the rule names none.
+pub fn injected(status: StatusCode, code: Option<&str>, msg: &str) -> HttpResponse {
+    let fallback = if status.is_server_error() {
+        "500003"
+    } else {
+        "400001"
+    };
+    HttpResponse::build(status).json(ErrorBody {
+        error_code: code.unwrap_or(fallback).to_owned(),
+        error_message: msg.to_owned(),
+        detail: msg.to_owned(),
+    })
+}

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use super::error::SmsError;
-use super::store::simulation as store;
+use super::store::due as store;
 use crate::clock::Clock;
 use crate::db::Db;
 

@@ -183,8 +183,8 @@ struct ForbiddenBody<'a> {
 }
 
 #[derive(Serialize)]
-struct ErrorBody {
-    error_code: &'static str,
+struct ErrorBody<'a> {
+    error_code: &'a str,
     error_msg: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     error_param: Vec<String>,
@@ -244,3 +244,19 @@ impl ResponseError for SmsError {
 }
 
 impl crate::iam::Realm for SmsError {}
+
+/// The body an HTTP fault rule answers with (`/_cloudtwin/faults`): SMS's error shape
+/// with the rule's code, or SMS.2007 (internal error) for a 5xx and SMS.6011 (invalid
+/// parameter) for a 4xx when the rule names none.
+pub fn injected(status: StatusCode, code: Option<&str>, msg: &str) -> HttpResponse {
+    let fallback = if status.is_server_error() {
+        "SMS.2007"
+    } else {
+        "SMS.6011"
+    };
+    HttpResponse::build(status).json(ErrorBody {
+        error_code: code.unwrap_or(fallback),
+        error_msg: msg.to_owned(),
+        error_param: Vec::new(),
+    })
+}

@@ -58,7 +58,23 @@ async fn page(
         .iter()
         .map(crate::sms::routes::faults::view)
         .collect();
+    let journal_rows = crate::journal::store::count(&mut tx)
+        .await
+        .map_err(db_error)?;
     drop(tx);
+    let rules: Vec<Rule> = state
+        .faults
+        .list()
+        .iter()
+        .map(|l| Rule {
+            id: l.id.clone(),
+            method: l.rule.method.clone().unwrap_or_else(|| "any".into()),
+            path: l.rule.path.clone(),
+            action: format!("{:?} {:?}", l.rule.action, l.rule.when).to_lowercase(),
+            fired: l.fired(),
+            times: l.rule.times,
+        })
+        .collect();
     let version = state.db.schema_version().await.map_err(db_error)?;
     let html = render(&Page {
         database: &state.db.path().display().to_string(),
@@ -70,6 +86,8 @@ async fn page(
         clock: (state.clock.mode().as_str(), state.clock.now()),
         migrations: &migrations,
         faults: &faults,
+        rules: &rules,
+        journal: (state.journal.enabled(), journal_rows),
     });
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
@@ -88,6 +106,19 @@ pub struct Page<'a> {
     pub migrations: &'a [Migration],
     /// Faults armed on simulated migrations, as `/_cloudtwin/sms/tasks/{id}/fault` shows them.
     pub faults: &'a [Value],
+    pub rules: &'a [Rule],
+    /// Whether the journal is on, and its rows.
+    pub journal: (bool, i64),
+}
+
+/// An HTTP fault rule as the page shows it.
+pub struct Rule {
+    pub id: String,
+    pub method: String,
+    pub path: String,
+    pub action: String,
+    pub fired: i64,
+    pub times: Option<i64>,
 }
 
 /// How many simulated migrations and faults the page shows.
@@ -210,7 +241,28 @@ pub fn render(p: &Page<'_>) -> String {
         );
     }
     empty_row(&mut h, p.faults.is_empty(), 5);
-    h.push_str("</table>\n<h2>Recent requests</h2>\n<table id=\"recent\"><tr><th>time (UTC)</th><th>method</th><th>path</th><th>status</th><th>latency (ms)</th></tr>\n");
+    h.push_str("</table>\n<h2>HTTP fault rules</h2>\n<table id=\"rules\"><tr><th>id</th><th>method</th><th>path</th><th>action</th><th>fired</th></tr>\n");
+    for r in p.rules {
+        let times = r.times.map_or_else(String::new, |t| format!(" of {t}"));
+        let _ = writeln!(
+            h,
+            "<tr><td><code>{}</code></td><td>{}</td><td><code>{}</code></td><td>{}</td><td class=\"n\">{}{}</td></tr>",
+            esc(&r.id),
+            esc(&r.method),
+            esc(&r.path),
+            esc(&r.action),
+            r.fired,
+            esc(&times)
+        );
+    }
+    empty_row(&mut h, p.rules.is_empty(), 5);
+    let (journal_on, journal_rows) = p.journal;
+    let _ = writeln!(
+        h,
+        "</table>\n<p id=\"journal\">request journal {}: {journal_rows} entries (<code>GET /_cloudtwin/journal</code>)</p>",
+        if journal_on { "on" } else { "off" }
+    );
+    h.push_str("<h2>Recent requests</h2>\n<table id=\"recent\"><tr><th>time (UTC)</th><th>method</th><th>path</th><th>status</th><th>latency (ms)</th></tr>\n");
     for r in p.recent {
         let at =
             r.at.format(time::macros::format_description!(
@@ -266,6 +318,15 @@ mod tests {
                 remain_secs: 3,
             }],
             faults: &[],
+            rules: &[Rule {
+                id: "f".into(),
+                method: "any".into(),
+                path: "/v3/<x>".into(),
+                action: "respond before".into(),
+                fired: 1,
+                times: Some(2),
+            }],
+            journal: (true, 3),
         });
         assert!(!html.contains("<script>"), "{html}");
         assert!(!html.contains("<i>"), "{html}");

@@ -222,6 +222,55 @@ async fn official_sdk_polls_simulated_migrations_to_their_end() {
 }
 
 #[tokio::test]
+async fn official_sdk_meets_injected_faults_and_its_calls_are_journaled() {
+    let srv = common::spawn().await;
+    let r = run_sdk_script("sms_faults.py", &srv, &[]).await;
+
+    let injected = &r["injected_503"];
+    assert_eq!(injected["raised"], "ServerResponseException", "{injected}");
+    assert_eq!(injected["status"], 503);
+    assert_eq!(injected["error_code"], "SMS.2007");
+    assert_eq!(injected["error_msg"], "injected");
+
+    let reset = &r["reset"];
+    // requests' "Remote end closed connection without response", wrapped.
+    assert_eq!(reset["raised"], "ConnectionException", "{reset}");
+    assert!(
+        reset["status"].is_null(),
+        "no status: no answer came: {reset}"
+    );
+
+    let lost = &r["lost_answer"];
+    assert_eq!(lost["raised"], "ServerResponseException", "{lost}");
+    assert_eq!(lost["status"], 502);
+    assert_eq!(
+        r["servers_after_lost_answer"], 1,
+        "the server was registered all the same"
+    );
+    assert_eq!(r["after_faults"]["raised"], Value::Null);
+
+    // The SDK does not retry on its own: every rule fired exactly once.
+    for rule in ["r503", "reset", "lost"] {
+        let id = r["rules"][rule].as_str().expect("rule id");
+        assert_eq!(r["fired"][id], 1, "{rule}");
+    }
+
+    let entry = &r["journal_delete"];
+    let task = r["task"].as_str().expect("task");
+    assert_eq!(
+        entry["caller"],
+        srv.demo.access.as_str(),
+        "a signed call names its AK"
+    );
+    assert_eq!(entry["status"], 200);
+    assert!(
+        entry["body"].as_str().is_some_and(|b| b.contains(task)),
+        "{entry}"
+    );
+    assert!(!entry.to_string().contains(&srv.demo.secret));
+}
+
+#[tokio::test]
 async fn served_openapi_document_is_valid() {
     let python = venv_python();
     let srv = common::spawn().await;

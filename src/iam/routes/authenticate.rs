@@ -11,6 +11,7 @@ use super::super::domain::{self, Grants, SignatureHeader, SignedRequest};
 use super::super::{AuthError, Caller, Realm, store};
 use crate::config::Switch;
 use crate::error::Rejection;
+use crate::journal::middleware::Who;
 use crate::state::AppState;
 
 /// Authenticates the requests of one area's scope (`E` is that area's error type, which
@@ -48,6 +49,20 @@ pub async fn authenticate<E: Realm>(
             }
         }
     };
+    // The journal's record of who it was: the registry's tenant is the path's project.
+    let project = req
+        .path()
+        .strip_prefix("/v4/")
+        .and_then(|rest| rest.split('/').next())
+        .map(str::to_owned)
+        .or_else(|| caller.project_id.clone());
+    req.extensions_mut().insert(Who {
+        tenant: Some(match project {
+            Some(p) => format!("{}/{p}", caller.domain),
+            None => caller.domain.clone(),
+        }),
+        caller: caller.name.clone(),
+    });
     req.extensions_mut().insert(caller);
     Ok(next.call(req).await?.map_into_left_body())
 }
@@ -68,6 +83,7 @@ fn anonymous(req: &HttpRequest) -> Caller {
         domain,
         project_id: None,
         grants: Grants::Everything,
+        name: None,
     }
 }
 
@@ -95,7 +111,9 @@ async fn identify(req: &mut ServiceRequest, state: &AppState) -> Result<Caller, 
     let refuse = |req: &ServiceRequest, why: &str| {
         Identify::Refused(AuthError::unauthorized(req.request(), why))
     };
-    let (user_id, token_project) = if let Some(authorization) = header(req, "authorization") {
+    let (user_id, token_project, access_key) = if let Some(authorization) =
+        header(req, "authorization")
+    {
         let parsed = SignatureHeader::parse(&authorization).map_err(|why| refuse(req, why))?;
         // A repeated signed header would be checked in one copy and used in another.
         let repeated = ["authorization", "x-sdk-date"]
@@ -139,7 +157,7 @@ async fn identify(req: &mut ServiceRequest, state: &AppState) -> Result<Caller, 
         let verdict = signed.verify(&owner.secret, &parsed.signature);
         verdict.map_err(|why| refuse(req, why))?;
         req.set_payload(Payload::from(body));
-        (owner.user_id, None)
+        (owner.user_id, None, Some(parsed.access.clone()))
     } else if let Some(token) = header(req, "x-auth-token") {
         let row = store::token(
             &mut *state.db.read().await?,
@@ -153,7 +171,7 @@ async fn identify(req: &mut ServiceRequest, state: &AppState) -> Result<Caller, 
                 .unwrap_or_default();
             return Err(refuse(req, &format!("token expires, expires_at: {at}")));
         }
-        (row.user_id, row.project_id)
+        (row.user_id, row.project_id, None)
     } else {
         return Err(refuse(req, "x-auth-token not found"));
     };
@@ -173,5 +191,6 @@ async fn identify(req: &mut ServiceRequest, state: &AppState) -> Result<Caller, 
         domain: principal.domain_name,
         project_id: Some(project.id),
         grants: Grants::Patterns(actions),
+        name: Some(access_key.unwrap_or(principal.user_name)),
     })
 }

@@ -193,6 +193,71 @@ pub fn transition(
     }
 }
 
+/// The source state an action passes through for [`simulation::PASS_MS`] before it lands, and where
+/// it lands: `clear` clears (`clearing` → `cleared`), `migration_test` drills
+/// (`premiging` → `premiged`), `clone_test` clones (`cloning`, then back to where the
+/// source was; the reference does not say where a clone test ends).
+pub fn passes_through(op: Operation, from: SourceState) -> Option<(SourceState, SourceState)> {
+    match op {
+        Operation::Clear => Some((SourceState::Clearing, SourceState::Cleared)),
+        Operation::MigrationTest => Some((SourceState::Premiging, SourceState::Premiged)),
+        Operation::CloneTest => Some((SourceState::Cloning, from)),
+        _ => None,
+    }
+}
+
+/// What an action does to a simulated task; `None` leaves it to the plain state
+/// machine ([`super::transition`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Plan {
+    /// A full replication from the first subtask.
+    Full,
+    /// Continue a paused or failed run from where it stood.
+    Resume,
+    /// A stopped task that was waiting in the sync stage goes back to waiting.
+    BackToSync,
+    Sync,
+    Cutover,
+    Stop,
+}
+
+/// The plan for `op` on a task in `task` state with its run, if any. Errors only for
+/// what the run adds to the state machine's rules.
+pub fn plan(
+    op: Operation,
+    task: TaskState,
+    run: Option<&simulation::Run>,
+) -> Result<Option<Plan>, SmsError> {
+    use TaskState::*;
+    let phase = run.map(|r| r.phase);
+    let waiting = phase == Some(simulation::Phase::Waiting);
+    Ok(Some(match (op, task) {
+        (Operation::Start, Ready) => Plan::Full,
+        (Operation::Start, Abort | MigrateFail | SyncFail) => match phase {
+            Some(simulation::Phase::Paused | simulation::Phase::Failed) => Plan::Resume,
+            Some(simulation::Phase::Waiting) => Plan::BackToSync,
+            _ if task == SyncFail => Plan::Sync,
+            _ => Plan::Full,
+        },
+        (Operation::Start, MigrateSuccess | SyncSuccess) => Plan::Sync,
+        (Operation::Start, Syncing) if waiting => Plan::Sync,
+        (Operation::Restart, MigrateFail | SyncFail) => Plan::Full,
+        (Operation::Cutover, Syncing | SyncSuccess) if waiting => Plan::Cutover,
+        (Operation::Cutover, Syncing) if phase == Some(simulation::Phase::Running) => {
+            return Err(SmsError::IllegalTransition {
+                code: "SMS.1041",
+                msg: "the task is synchronizing; cut over when the sync has finished".into(),
+            });
+        }
+        (Operation::Stop | Operation::ErrorForOverspeed, Running | Syncing)
+            if phase == Some(simulation::Phase::Running) =>
+        {
+            Plan::Stop
+        }
+        _ => return Ok(None),
+    }))
+}
+
 #[derive(Debug, Deserialize)]
 pub struct IdRef {
     pub id: Option<String>,

@@ -3,8 +3,8 @@
 
 use sqlx::sqlite::SqliteConnection;
 
-use super::super::domain::simulation::{ArmedFault, Phase};
-use super::super::domain::{Fault, SubtaskName};
+use super::super::domain::Fault;
+use super::super::domain::simulation::Phase;
 use super::super::error::SmsError;
 use super::simulation::{context, fail, record, run_of};
 
@@ -92,30 +92,6 @@ pub async fn faults(conn: &mut SqliteConnection, limit: i64) -> sqlx::Result<Vec
     .bind(limit)
     .fetch_all(conn)
     .await
-}
-
-/// The armed fault of a task that has not fired yet.
-pub(super) async fn armed(
-    conn: &mut SqliteConnection,
-    task_id: &str,
-) -> Result<Option<ArmedFault>, SmsError> {
-    let row: Option<(String, String, String)> = sqlx::query_as(
-        "SELECT subtask, error_code, error_param FROM task_faults
-          WHERE task_id = ? AND subtask IS NOT NULL AND fired_ms IS NULL",
-    )
-    .bind(task_id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    row.map(|(subtask, error_code, params)| {
-        Ok(ArmedFault {
-            subtask: SubtaskName::from_text(&subtask)
-                .ok_or_else(|| SmsError::Internal(format!("task {task_id} has a bad fault")))?,
-            error_code,
-            error_param: serde_json::from_str(&params)
-                .map_err(|_| SmsError::Internal(format!("task {task_id} has a bad fault")))?,
-        })
-    })
-    .transpose()
 }
 
 /// Makes the agents whose silence is due by `now` disconnected (at most `limit`); how

@@ -3,6 +3,7 @@
 
 mod agent;
 mod config;
+pub mod due;
 pub mod faults;
 mod migprojects;
 pub mod passes;

@@ -5,13 +5,13 @@ use std::collections::HashMap;
 
 use sqlx::sqlite::SqliteConnection;
 
-use super::super::domain::simulation::{self, ArmedFault, Event, Phase, Plan, Run, RunKind};
+use super::super::domain::Plan;
+use super::super::domain::simulation::{self, ArmedFault, Event, Phase, Run, RunKind};
 use super::super::domain::{
     DEFAULT_FAULT_CODE, MigrationCycle, OsType, Rate, SourceState, SubtaskName, TaskState,
     TaskType, minutes,
 };
 use super::super::error::SmsError;
-use super::faults::armed;
 use crate::config::SimulationSettings;
 
 #[derive(sqlx::FromRow)]
@@ -144,6 +144,22 @@ pub async fn running(
         .collect()
 }
 
+/// Up to `limit` runs with a transition due by `now`, the earliest first.
+pub(super) async fn due_runs(
+    conn: &mut SqliteConnection,
+    now: i64,
+    limit: i64,
+) -> Result<Vec<(String, Run)>, SmsError> {
+    let rows: Vec<RunRow> = sqlx::query_as(select_run!(
+        "WHERE next_due_ms <= ? ORDER BY next_due_ms LIMIT ?"
+    ))
+    .bind(now)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.into_iter().map(RunRow::into_run).collect()
+}
+
 async fn save_run(conn: &mut SqliteConnection, task_id: &str, run: &Run) -> Result<(), SmsError> {
     let steps: Vec<&str> = run.steps.iter().map(|s| s.as_str()).collect();
     sqlx::query(
@@ -232,7 +248,31 @@ async fn rate(
     Ok(Rate::new(settings.rate_mbit_per_s, speed_limit, windows))
 }
 
-/// Carries out an action the simulation takes over (see [`simulation::plan`]).
+/// The armed fault of a task that has not fired yet.
+pub(super) async fn armed(
+    conn: &mut SqliteConnection,
+    task_id: &str,
+) -> Result<Option<ArmedFault>, SmsError> {
+    let row: Option<(String, String, String)> = sqlx::query_as(
+        "SELECT subtask, error_code, error_param FROM task_faults
+          WHERE task_id = ? AND subtask IS NOT NULL AND fired_ms IS NULL",
+    )
+    .bind(task_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.map(|(subtask, error_code, params)| {
+        Ok(ArmedFault {
+            subtask: SubtaskName::from_text(&subtask)
+                .ok_or_else(|| SmsError::Internal(format!("task {task_id} has a bad fault")))?,
+            error_code,
+            error_param: serde_json::from_str(&params)
+                .map_err(|_| SmsError::Internal(format!("task {task_id} has a bad fault")))?,
+        })
+    })
+    .transpose()
+}
+
+/// Carries out an action the simulation takes over (see [`super::super::domain::plan`]).
 pub async fn carry_out(
     conn: &mut SqliteConnection,
     task_id: &str,
@@ -533,45 +573,4 @@ pub(super) async fn fail(
     .execute(&mut *conn)
     .await?;
     Ok(())
-}
-
-/// Whether any transition or disconnect is due by `now`: an index probe the engine runs
-/// on a reader before it takes the writer.
-pub async fn anything_due(conn: &mut SqliteConnection, now: i64) -> sqlx::Result<bool> {
-    sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM task_runs WHERE next_due_ms <= ?1)
-             OR EXISTS (SELECT 1 FROM task_faults
-                         WHERE fired_ms IS NULL AND disconnect_due_ms <= ?1)
-             OR EXISTS (SELECT 1 FROM task_passes WHERE lands_ms <= ?1)",
-    )
-    .bind(now)
-    .fetch_one(conn)
-    .await
-}
-
-/// Applies up to `limit` due transitions, each at the instant it fell due; returns how
-/// many tasks it moved.
-pub async fn process_due(
-    conn: &mut SqliteConnection,
-    now: i64,
-    limit: i64,
-) -> Result<usize, SmsError> {
-    let due: Vec<RunRow> = sqlx::query_as(select_run!(
-        "WHERE next_due_ms <= ? ORDER BY next_due_ms LIMIT ?"
-    ))
-    .bind(now)
-    .bind(limit)
-    .fetch_all(&mut *conn)
-    .await?;
-    let mut moved = due.len();
-    for row in due {
-        let (task_id, mut run) = row.into_run()?;
-        let ctx = context(conn, &task_id).await?;
-        let fault = armed(conn, &task_id).await?;
-        let events = run.advance(now, fault.as_ref());
-        record(conn, &task_id, &ctx, &mut run, &events, fault.as_ref(), now).await?;
-    }
-    moved += super::faults::disconnect_due(conn, now, limit).await?;
-    moved += super::passes::land_passes(conn, now, limit).await?;
-    Ok(moved)
 }

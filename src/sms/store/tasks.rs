@@ -304,8 +304,8 @@ pub async fn apply_operation(
     })?;
     if let Some(sim) = sim {
         let run = simulation::run_of(conn, id).await?;
-        if let Some(plan) = domain::simulation::plan(op, state, run.as_ref())? {
-            if !connected && plan != domain::simulation::Plan::Stop {
+        if let Some(plan) = domain::plan(op, state, run.as_ref())? {
+            if !connected && plan != domain::Plan::Stop {
                 // The same refusal as the state machine's: nothing drives an unreachable server.
                 domain::transition(op, state, source_state, connected)?;
             }
@@ -314,7 +314,7 @@ pub async fn apply_operation(
     }
     let mut next = domain::transition(op, state, source_state, connected)?;
     if sim.is_some()
-        && let Some((between, lands)) = domain::simulation::passes_through(op, source_state)
+        && let Some((between, lands)) = domain::passes_through(op, source_state)
     {
         super::passes::pass(conn, id, between, lands, now).await?;
         next.source = between;

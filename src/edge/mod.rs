@@ -1,7 +1,10 @@
 //! The edge of the application: where a request that no area's handler answered, or
 //! that failed before reaching one (unknown route, bad path or query, unparsable or
 //! oversized body), gets its JSON error in the format of the API its path belongs to.
-//! The only module that knows every area's error type.
+//! The only module that knows every area's error type, so the HTTP fault rules answer
+//! here too (`faults.rs`).
+
+pub mod faults;
 
 use actix_web::HttpRequest;
 use actix_web::dev::ServiceResponse;
@@ -51,6 +54,24 @@ pub fn render(rejection: Rejection, req: &HttpRequest) -> actix_web::Error {
         Area::Sms => SmsError::from(rejection).into(),
         Area::Registry => RegistryError::from(rejection).into(),
         Area::Service => TwinError::from(rejection).into(),
+    }
+}
+
+/// The answer of an HTTP fault rule that responds: the error body of the path's API
+/// (cloudtwin's own for other paths, which rules do not reach).
+pub fn injected(
+    path: &str,
+    status: actix_web::http::StatusCode,
+    code: Option<&str>,
+    msg: &str,
+) -> actix_web::HttpResponse {
+    match Area::of(path) {
+        Area::Iam => crate::iam::injected(status, msg),
+        Area::Sms => crate::sms::error::injected(status, code, msg),
+        Area::Registry => crate::registry::error::injected(status, code, msg),
+        Area::Service => {
+            actix_web::ResponseError::error_response(&TwinError::Rejected(msg.to_owned(), status))
+        }
     }
 }
 

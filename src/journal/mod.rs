@@ -1,0 +1,241 @@
+//! The request journal: every request to the emulated APIs, written to the `journal`
+//! table off the request path in batches. The one place besides lease renewals where
+//! memory runs ahead of SQLite: entries wait up to `journal.flush_ms` for their batch,
+//! so a crash loses at most that batch.
+
+pub mod middleware;
+pub mod store;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use serde::Serialize;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::clock::Clock;
+use crate::config::JournalSettings;
+use crate::db::Db;
+
+/// One request as the journal keeps it.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct Entry {
+    pub at_ms: i64,
+    pub request_id: String,
+    pub method: String,
+    pub path: String,
+    pub query: String,
+    /// 0 when a fault reset the connection (no answer).
+    pub status: i64,
+    pub latency_ms: f64,
+    pub tenant: Option<String>,
+    pub caller: Option<String>,
+    pub body: Option<String>,
+    pub fault_id: Option<String>,
+}
+
+enum Message {
+    Entry(Box<Entry>),
+    Flush(oneshot::Sender<()>),
+}
+
+/// Entries waiting for the writer at most; beyond, new ones are dropped and counted
+/// rather than slowing requests down.
+const QUEUE: usize = 65_536;
+
+/// The handle requests record through; cheap to clone.
+#[derive(Clone)]
+pub struct Journal {
+    sender: Option<mpsc::Sender<Message>>,
+    clock: Clock,
+    settings: JournalSettings,
+    dropped: Arc<AtomicU64>,
+}
+
+impl Journal {
+    /// Starts the writer (when the journal is on).
+    pub fn start(db: Db, clock: Clock, settings: JournalSettings) -> Self {
+        let sender = settings.enabled.then(|| {
+            let (tx, rx) = mpsc::channel(QUEUE);
+            tokio::spawn(write_batches(db, rx, settings.clone()));
+            tx
+        });
+        Journal {
+            sender,
+            clock,
+            settings,
+            dropped: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    pub fn enabled(&self) -> bool {
+        self.sender.is_some()
+    }
+
+    /// Entries are dated on the simulated clock, like everything the twin stores.
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    pub fn settings(&self) -> &JournalSettings {
+        &self.settings
+    }
+
+    /// Queues an entry; never waits.
+    pub fn record(&self, entry: Entry) {
+        if let Some(sender) = &self.sender
+            && sender.try_send(Message::Entry(Box::new(entry))).is_err()
+        {
+            let dropped = self.dropped.fetch_add(1, Ordering::Relaxed) + 1;
+            if dropped.is_power_of_two() {
+                tracing::warn!(dropped, "journal queue full: entries dropped");
+            }
+        }
+    }
+
+    /// Writes every queued entry now (before a clean stop, and before a read that must
+    /// see the latest requests).
+    pub async fn flush(&self) {
+        if let Some(sender) = &self.sender {
+            let (done, wait) = oneshot::channel();
+            if sender.send(Message::Flush(done)).await.is_ok() {
+                let _ = wait.await;
+            }
+        }
+    }
+}
+
+/// The writer: collects entries for `flush_ms`, writes them in one transaction, drops
+/// the oldest beyond `max_rows`. Ends when every handle is gone.
+async fn write_batches(db: Db, mut rx: mpsc::Receiver<Message>, settings: JournalSettings) {
+    let interval = Duration::from_millis(settings.flush_ms);
+    let mut batch: Vec<Entry> = Vec::new();
+    let mut waiting: Vec<oneshot::Sender<()>> = Vec::new();
+    loop {
+        let deadline = tokio::time::sleep(interval);
+        tokio::pin!(deadline);
+        let open = loop {
+            tokio::select! {
+                message = rx.recv() => match message {
+                    Some(Message::Entry(e)) => batch.push(*e),
+                    Some(Message::Flush(done)) => {
+                        waiting.push(done);
+                        break true;
+                    }
+                    None => break false,
+                },
+                () = &mut deadline => break true,
+            }
+        };
+        if !batch.is_empty() && !db.is_closed() {
+            let entries = std::mem::take(&mut batch);
+            let max_rows = settings.max_rows;
+            let written = db
+                .write(async |conn| store::append(conn, &entries, max_rows).await)
+                .await;
+            if let Err(e) = written {
+                tracing::warn!(error = %e, lost = entries.len(), "journal batch not written");
+            }
+        }
+        for done in waiting.drain(..) {
+            let _ = done.send(());
+        }
+        if !open {
+            return;
+        }
+    }
+}
+
+/// Keys whose values never reach the journal.
+fn secret_key(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    [
+        "password",
+        "secret",
+        "token",
+        "passphrase",
+        "private",
+        "credential",
+    ]
+    .iter()
+    .any(|word| key.contains(word))
+        || key == "sk"
+}
+
+fn redact_value(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(fields) => {
+            for (key, v) in fields.iter_mut() {
+                if secret_key(key) && !v.is_object() && !v.is_array() {
+                    *v = serde_json::Value::String("***".into());
+                } else {
+                    redact_value(v);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(redact_value),
+        _ => {}
+    }
+}
+
+/// A request body as the journal keeps it: JSON with every secret-named value replaced
+/// by `***`, cut to `max` bytes; anything else only by its size (it cannot be redacted).
+pub fn body(raw: &[u8], total: usize, max: usize) -> Option<String> {
+    if total == 0 {
+        return None;
+    }
+    let text = match serde_json::from_slice::<serde_json::Value>(raw) {
+        Ok(mut v) => {
+            redact_value(&mut v);
+            v.to_string()
+        }
+        Err(_) if total > raw.len() => format!("({total} bytes; longer than the journal keeps)"),
+        Err(_) => format!("({total} bytes, not JSON)"),
+    };
+    if text.len() <= max {
+        return Some(text);
+    }
+    let mut cut = max;
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    Some(format!("{}…", &text[..cut]))
+}
+
+/// A query string with secret-named parameters replaced by `***`.
+pub fn query(raw: &str) -> String {
+    if raw.is_empty() {
+        return String::new();
+    }
+    let pairs = form_urlencoded::parse(raw.as_bytes()).map(|(k, v)| {
+        let v = if secret_key(&k) { "***".into() } else { v };
+        (k, v)
+    });
+    form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_never_reach_the_journal() {
+        let login = br#"{"auth":{"identity":{"methods":["password"],"password":{"user":{"name":"demo","password":"demo-password"}}}}}"#;
+        let kept = body(login, login.len(), 65_536).expect("kept");
+        assert!(!kept.contains("demo-password"), "{kept}");
+        assert!(kept.contains("\"name\":\"demo\""), "{kept}");
+        let key = br#"{"access":"AK1","secret":"SK1","x":[{"token":"t"}]}"#;
+        let kept = body(key, key.len(), 65_536).expect("kept");
+        assert!(!kept.contains("SK1") && !kept.contains("\"t\""), "{kept}");
+        assert!(kept.contains("AK1"));
+        assert_eq!(query("limit=1&token=abc"), "limit=1&token=***");
+        assert_eq!(
+            body(b"hello", 5, 100).as_deref(),
+            Some("(5 bytes, not JSON)")
+        );
+        let long = format!("{{\"a\":\"{}\"}}", "é".repeat(100));
+        assert!(body(long.as_bytes(), long.len(), 51).expect("kept").len() <= 51 + "…".len());
+    }
+}
