@@ -205,6 +205,13 @@ if [ "$ONLY" = all ] || [ "$ONLY" = registry ]; then
     check_clean discovery "$disc"
     check_clean heartbeat "$hb"
     stop_server
+    # The same two loads with the request journal off: what recording every call costs.
+    start_server "$WORK/reg.db" CLOUDTWIN_AUTH__REGISTRY=off CLOUDTWIN_JOURNAL__ENABLED=false
+    disc_nj=$(wrk_run 64 "$PORT" discovery.lua "$REG_SERVICES" 2)
+    hb_nj=$(wrk_run 64 "$PORT" heartbeat.lua "$REG_SERVICES" "$REG_INSTANCES" 2)
+    say "   discovery c=64, journal off: $disc_nj"
+    say "   heartbeat c=64, journal off: $hb_nj"
+    stop_server
     # The same two operations through registry::store without HTTP (same file, server stopped).
     sdisc=$("$PERF" reg-store-load "$WORK/reg.db" discovery "$REG_SERVICES" "$REG_INSTANCES" 64 "$SECS" | grep '^RESULT')
     shb=$("$PERF" reg-store-load "$WORK/reg.db" heartbeat "$REG_SERVICES" "$REG_INSTANCES" 64 "$SECS" | grep '^RESULT')
@@ -215,8 +222,10 @@ if [ "$ONLY" = all ] || [ "$ONLY" = registry ]; then
     row "Registry discovery GET /instances, c=64" "$(field "$disc" rps)" "req/s" "$(field "$triv" rps)" "(trivial GET /)" "target ≥ 50%"
     row "  latency p50 / p99, c=64" "$(field "$disc" p50_ms) / $(field "$disc" p99_ms)" "ms" - "" "target p99 < 20 ms"
     row "  discovery vs registry::store without HTTP, c=64" "$(field "$disc" rps)" "req/s" "$(field "$sdisc" rps)" "(store, 64 tasks)" "store p99 $(field "$sdisc" p99_ms) ms"
+    row "  discovery with the journal on vs off, c=64" "$(field "$disc" rps)" "req/s" "$(field "$disc_nj" rps)" "(journal off)" "target ≥ 90%; p99 $(field "$disc" p99_ms) vs $(field "$disc_nj" p99_ms) ms"
     row "Registry heartbeat PUT, c=64" "$(field "$hb" rps)" "req/s" "$(field "$triv" rps)" "(trivial GET /)"
     row "  latency p50 / p99, c=64" "$(field "$hb" p50_ms) / $(field "$hb" p99_ms)" "ms" - "" "target p99 < 20 ms"
+    row "  heartbeat with the journal on vs off, c=64" "$(field "$hb" rps)" "req/s" "$(field "$hb_nj" rps)" "(journal off)" "target ≥ 90%; p99 $(field "$hb" p99_ms) vs $(field "$hb_nj" p99_ms) ms"
     row "  heartbeat vs registry::store without HTTP, c=64" "$(field "$hb" rps)" "req/s" "$(field "$shb" rps)" "(store, 64 tasks)" "store p99 $(field "$shb" p99_ms) ms"
 
     "$PERF" reg-seed-extra "$WORK/reg.db" "$REG_DELETE" >/dev/null

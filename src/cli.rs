@@ -348,7 +348,11 @@ async fn serve(
     let fixture_note = match fixture {
         Some(file) => Some(
             match seed::load_at_start(&state.db, &file, &state.settings.demo.domain).await? {
-                Some(summary) => format!("{} loaded: {summary}", file.display()),
+                Some(summary) => {
+                    // The fixture may have brought fault rules: the cache follows.
+                    state.faults.reload().await?;
+                    format!("{} loaded: {summary}", file.display())
+                }
                 None => format!(
                     "{} skipped: the database already holds fixture data \
                      (use `cloudtwin seed` or POST /_cloudtwin/reset?fixture=NAME)",

@@ -66,6 +66,9 @@ pub struct Fixture {
     /// Registry tenants: Service Center keys rows by domain name and the path's project.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub registry: Vec<TenantFx>,
+    /// HTTP fault rules, as `POST /_cloudtwin/faults` takes them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub faults: Vec<crate::http_faults::RuleBody>,
 }
 
 /// A domain (account), matched by name and created when missing.

@@ -78,6 +78,7 @@ pub struct Summary {
     pub instances: usize,
     pub migprojects: usize,
     pub templates: usize,
+    pub fault_rules: usize,
 }
 
 impl fmt::Display for Summary {
@@ -93,7 +94,11 @@ impl fmt::Display for Summary {
             self.instances,
             self.migprojects,
             self.templates
-        )
+        )?;
+        if self.fault_rules > 0 {
+            write!(f, ", {} fault rules", self.fault_rules)?;
+        }
+        Ok(())
     }
 }
 

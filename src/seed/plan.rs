@@ -23,6 +23,8 @@ use crate::sms::domain::{
 pub struct Plan {
     domains: Vec<PlanDomain>,
     tenants: Vec<PlanTenant>,
+    /// Checked fault rules, as the rows keep them (text, `times`).
+    faults: Vec<(String, Option<i64>)>,
 }
 
 #[derive(Debug)]
@@ -188,7 +190,18 @@ pub fn prepare(fixture: &Fixture) -> Result<Plan, FixtureError> {
         }
         tenants.push(PlanTenant { tenant, services });
     }
-    Ok(Plan { domains, tenants })
+    let mut faults = Vec::with_capacity(fixture.faults.len());
+    for (i, body) in fixture.faults.iter().enumerate() {
+        let ctx = format!("faults[{i}]");
+        let rule = crate::http_faults::Rule::parse(body.clone()).map_err(|e| invalid(&ctx, e))?;
+        let spec = serde_json::to_string(&rule).map_err(|e| invalid(&ctx, e))?;
+        faults.push((spec, rule.times));
+    }
+    Ok(Plan {
+        domains,
+        tenants,
+        faults,
+    })
 }
 
 fn new_uuid() -> String {
@@ -498,6 +511,13 @@ pub async fn apply(conn: &mut SqliteConnection, plan: &Plan) -> Result<Summary, 
             summary.microservices += 1;
             summary.instances += s.instances.len();
         }
+    }
+    for (spec, times) in &plan.faults {
+        let id = crate::http_faults::new_id();
+        crate::http_faults::store::insert(&mut *conn, &id, spec, *times, now_ms)
+            .await
+            .map_err(store::at("faults"))?;
+        summary.fault_rules += 1;
     }
     Ok(summary)
 }

@@ -262,3 +262,53 @@ async fn rules_survive_a_restart_and_go_with_a_reset() {
     assert_eq!(status, 200);
     assert!(rules(&admin).await.is_empty());
 }
+
+#[tokio::test]
+async fn a_fixture_brings_rules_with_it() {
+    let fixtures = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        fixtures.path().join("chaos.yaml"),
+        "faults:\n  - {method: GET, path: /v3/sources, status: 503, error_code: SMS.2007, times: 1}\n",
+    )
+    .expect("fixture");
+    let dir = fixtures.path().to_owned();
+    let srv = common::spawn_with(move |s| s.admin.fixtures_dir = dir).await;
+    let admin = srv.admin();
+    let (status, body) = admin
+        .call(Method::POST, "/_cloudtwin/reset?fixture=chaos")
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["loaded"]["fault_rules"], 1, "{body}");
+    assert_eq!(rules(&admin).await.len(), 1);
+    let token = srv.demo_token().await;
+    assert_eq!(pattern(&srv, &token, 2).await, [true, false]);
+}
+
+#[tokio::test]
+async fn serve_faults_file_replaces_the_rules_at_start() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("cloudtwin.db");
+    let file = dir.path().join("rules.json");
+    std::fs::write(
+        &file,
+        r#"[{"method": "GET", "path": "/v3/tasks", "status": 429, "error_msg": "slow down"}]"#,
+    )
+    .expect("rules");
+    let http = common::http_client();
+    let mut server = common::cli::start_with(&db, &http, |c| {
+        c.arg("--faults").arg(&file);
+    })
+    .await;
+    let api = common::Client::new(http.clone(), server.base.clone());
+    let token = common::Iam::new(api.clone()).demo_token().await;
+    let (status, body) = api
+        .with_token(&token)
+        .call(Method::GET, "/v3/tasks", None)
+        .await;
+    assert_eq!(
+        (status, body["error_msg"].as_str()),
+        (429, Some("slow down"))
+    );
+    server.child.kill().expect("stop");
+    server.child.wait().expect("reap");
+}

@@ -167,6 +167,12 @@ pub async fn export(conn: &mut SqliteConnection) -> Result<Fixture, FixtureError
         fixture.domains.push(domain);
     }
     fixture.registry = export_registry(conn).await?;
+    for row in crate::http_faults::store::rules(&mut *conn).await? {
+        let body = serde_json::from_str(&row.spec).map_err(|e| {
+            FixtureError::Invalid(format!("fault rule {} cannot be exported: {e}", row.id))
+        })?;
+        fixture.faults.push(body);
+    }
     Ok(fixture)
 }
 
