@@ -61,9 +61,11 @@ pub fn bind(state: AppState) -> std::io::Result<Running> {
     let addr = listener.local_addr()?;
     let limit = state.settings.body_limit;
     // The reaper lives as long as the runtime that binds the server.
+    let watchers = registry::Watchers::default();
     registry::start_reaper(
         state.db.clone(),
         state.clock.clone(),
+        watchers.clone(),
         Duration::from_millis(state.settings.registry.reaper_period_ms),
     );
     sms::engine::start(state.db.clone(), state.clock.clone());
@@ -78,6 +80,7 @@ pub fn bind(state: AppState) -> std::io::Result<Running> {
         Duration::from_millis(data.settings.auth.login_wait_ms),
         data.settings.auth.logins_per_address_per_minute,
     ));
+    let watchers = web::Data::new(watchers);
     let faults = web::Data::new(data.faults.clone());
     let journal = web::Data::new(data.journal.clone());
     let proxies = web::Data::new(crate::kit::TrustedProxies(
@@ -90,6 +93,7 @@ pub fn bind(state: AppState) -> std::io::Result<Running> {
             .app_data(logins.clone())
             .app_data(proxies.clone())
             .app_data(faults.clone())
+            .app_data(watchers.clone())
             .app_data(journal.clone())
             .app_data(web::PayloadConfig::new(limit))
             .app_data(

@@ -36,6 +36,7 @@ fn db_error(e: sqlx::Error) -> TwinError {
 async fn page(
     state: web::Data<AppState>,
     recent: web::Data<RecentRequests>,
+    watchers: Option<web::Data<crate::registry::Watchers>>,
 ) -> Result<HttpResponse, TwinError> {
     let mut tx = state.db.reader().begin().await.map_err(db_error)?;
     let tasks = store::tasks_by_state(&mut tx).await.map_err(db_error)?;
@@ -88,6 +89,7 @@ async fn page(
         faults: &faults,
         rules: &rules,
         journal: (state.journal.enabled(), journal_rows),
+        watchers: watchers.map_or(0, |w| w.count()),
     });
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
@@ -109,6 +111,8 @@ pub struct Page<'a> {
     pub rules: &'a [Rule],
     /// Whether the journal is on, and its rows.
     pub journal: (bool, i64),
+    /// Open registry watch sockets.
+    pub watchers: usize,
 }
 
 /// An HTTP fault rule as the page shows it.
@@ -212,7 +216,12 @@ pub fn render(p: &Page<'_>) -> String {
         );
     }
     empty_row(&mut h, p.tenants.is_empty(), 4);
-    h.push_str("</table>\n<h2>Simulated migrations</h2>\n<table id=\"migrations\"><tr><th>task</th><th>state</th><th>subtask</th><th>progress</th><th>Mbit/s</th><th>remaining (s)</th></tr>\n");
+    let _ = write!(
+        h,
+        "</table>\n<p>registry watch sockets open: <span id=\"watchers\">{}</span></p>\n",
+        p.watchers
+    );
+    h.push_str("<h2>Simulated migrations</h2>\n<table id=\"migrations\"><tr><th>task</th><th>state</th><th>subtask</th><th>progress</th><th>Mbit/s</th><th>remaining (s)</th></tr>\n");
     for m in p.migrations {
         let _ = writeln!(
             h,
@@ -327,6 +336,7 @@ mod tests {
                 times: Some(2),
             }],
             journal: (true, 3),
+            watchers: 0,
         });
         assert!(!html.contains("<script>"), "{html}");
         assert!(!html.contains("<i>"), "{html}");

@@ -12,6 +12,7 @@ use super::super::domain::{
 use super::super::error::RegistryError;
 use super::super::store;
 use super::views::{InstanceView, instances_reply};
+use super::watcher::Watchers;
 use super::*;
 use crate::extract::JsonBody;
 use crate::iam::Caller;
@@ -70,6 +71,7 @@ async fn register_instance(
     path: web::Path<ServiceRoute>,
     body: JsonBody<RegisterBody>,
     state: web::Data<AppState>,
+    watchers: web::Data<Watchers>,
 ) -> Reply {
     caller.require("cse:instance:register")?;
     let tenant = tenant(&caller, &path.project_id)?;
@@ -79,13 +81,16 @@ async fn register_instance(
         .instance
         .ok_or_else(|| RegistryError::InvalidParams("Request body is empty".into()))?;
     let instance = NewInstance::parse(instance)?;
-    let id = state
+    let (id, created) = state
         .db
         .write(async |conn| {
             store::register_instance(conn, &tenant, &service_id, &instance, state.clock.now_ms())
                 .await
         })
         .await?;
+    watchers
+        .publish(&state.db, created.into_iter().collect())
+        .await;
     Ok(HttpResponse::Ok().json(json!({ "instanceId": id.as_str() })))
 }
 
@@ -159,11 +164,12 @@ async fn deregister_instance(
     caller: Caller,
     path: web::Path<InstanceRoute>,
     state: web::Data<AppState>,
+    watchers: web::Data<Watchers>,
 ) -> Reply {
     caller.require("cse:instance:deregister")?;
     let tenant = tenant(&caller, &path.project_id)?;
     let (service_id, instance_id) = instance_ids(&path)?;
-    state
+    let gone = state
         .db
         .write(async |conn| {
             store::deregister_instance(
@@ -176,6 +182,7 @@ async fn deregister_instance(
             .await
         })
         .await?;
+    watchers.publish(&state.db, vec![gone]).await;
     Ok(ok_empty())
 }
 
@@ -297,25 +304,24 @@ async fn set_instance_status(
     path: web::Path<InstanceRoute>,
     query: web::Query<StatusQuery>,
     state: web::Data<AppState>,
+    watchers: web::Data<Watchers>,
 ) -> Reply {
     caller.require("cse:instance:update")?;
     let tenant = tenant(&caller, &path.project_id)?;
     let (service_id, instance_id) = instance_ids(&path)?;
     let status = InstanceStatus::parse(query.value.as_deref().unwrap_or(""))?;
-    state
+    let now = state.clock.now_ms();
+    let changed = state
         .db
         .write(async |conn| {
-            store::set_instance_status(
-                conn,
-                &tenant,
-                &service_id,
-                &instance_id,
-                status,
-                state.clock.now_ms(),
-            )
-            .await
+            store::set_instance_status(conn, &tenant, &service_id, &instance_id, status, now)
+                .await?;
+            store::change_of(conn, &tenant, &service_id, &instance_id, "UPDATE", now).await
         })
         .await?;
+    watchers
+        .publish(&state.db, changed.into_iter().collect())
+        .await;
     Ok(ok_empty())
 }
 
@@ -333,12 +339,14 @@ async fn set_instance_properties(
     path: web::Path<InstanceRoute>,
     body: JsonBody<PropertiesBody>,
     state: web::Data<AppState>,
+    watchers: web::Data<Watchers>,
 ) -> Reply {
     caller.require("cse:instance:update")?;
     let tenant = tenant(&caller, &path.project_id)?;
     let (service_id, instance_id) = instance_ids(&path)?;
     let properties = required_properties(body.parse()?)?;
-    state
+    let now = state.clock.now_ms();
+    let changed = state
         .db
         .write(async |conn| {
             store::set_instance_properties(
@@ -347,11 +355,15 @@ async fn set_instance_properties(
                 &service_id,
                 &instance_id,
                 &properties,
-                state.clock.now_ms(),
+                now,
             )
-            .await
+            .await?;
+            store::change_of(conn, &tenant, &service_id, &instance_id, "UPDATE", now).await
         })
         .await?;
+    watchers
+        .publish(&state.db, changed.into_iter().collect())
+        .await;
     Ok(ok_empty())
 }
 

@@ -16,6 +16,7 @@ mod schemas;
 mod services;
 mod tags;
 mod views;
+mod watcher;
 
 use std::collections::BTreeMap;
 
@@ -30,6 +31,7 @@ use crate::iam::Caller;
 pub use govern::routes as govern_routes;
 pub use meta::public_routes;
 pub use sc_admin::routes as admin_routes;
+pub use watcher::Watchers;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.configure(services::routes)
@@ -37,7 +39,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(discovery::routes)
         .configure(dependencies::routes)
         .configure(schemas::routes)
-        .configure(tags::routes);
+        .configure(tags::routes)
+        .configure(watcher::routes);
 }
 
 /// The registry operations in the OpenAPI document.
@@ -52,6 +55,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         meta::Api::openapi(),
         govern::Api::openapi(),
         sc_admin::Api::openapi(),
+        watcher::Api::openapi(),
     ] {
         doc.merge(part);
     }

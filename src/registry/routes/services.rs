@@ -12,6 +12,7 @@ use super::super::error::RegistryError;
 use super::super::store;
 use super::super::store::ServiceFilter;
 use super::views::{ServiceView, service_views};
+use super::watcher::Watchers;
 use super::*;
 use crate::extract::JsonBody;
 use crate::iam::Caller;
@@ -278,17 +279,19 @@ async fn delete_service(
     path: web::Path<ServiceRoute>,
     query: web::Query<ForceQuery>,
     state: web::Data<AppState>,
+    watchers: web::Data<Watchers>,
 ) -> Reply {
     caller.require("cse:microservice:delete")?;
     let tenant = tenant(&caller, &path.project_id)?;
     let force = domain::parse_force(query.force.as_deref())?;
     let id = ServiceId::parse(&path.service_id)?;
-    state
+    let gone = state
         .db
         .write(async |conn| {
             store::delete_service(conn, &tenant, &id, force, state.clock.now_ms()).await
         })
         .await?;
+    watchers.publish(&state.db, gone).await;
     Ok(ok_empty())
 }
 
@@ -325,6 +328,7 @@ async fn delete_services(
     query: web::Query<ForceQuery>,
     body: JsonBody<DeleteServicesBody>,
     state: web::Data<AppState>,
+    watchers: web::Data<Watchers>,
 ) -> Reply {
     caller.require("cse:microservice:delete")?;
     let tenant = tenant(&caller, &path.project_id)?;
@@ -344,9 +348,16 @@ async fn delete_services(
         if let Err(e @ (RegistryError::Internal(_) | RegistryError::Unavailable(_))) = &outcome {
             tracing::error!(error = ?e, service_id = id.as_str(), "batch delete failed");
         }
+        let err_message = match outcome {
+            Ok(gone) => {
+                watchers.publish(&state.db, gone).await;
+                None
+            }
+            Err(e) => Some(e.err_message()),
+        };
         services.push(DeletedService {
             service_id: id.as_str(),
-            err_message: outcome.err().as_ref().map(RegistryError::err_message),
+            err_message,
         });
     }
     Ok(HttpResponse::Ok().json(json!({ "services": services })))

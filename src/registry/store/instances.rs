@@ -7,7 +7,7 @@ use sqlx::SqliteConnection;
 use super::super::domain::*;
 use super::*;
 
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct InstanceRecord {
     pub service_id: String,
     pub instance_id: String,
@@ -120,14 +120,15 @@ pub(super) async fn renew(
 
 /// Registers an instance, in the same transaction as the check that its service
 /// exists, so that it cannot outlive a concurrent delete of the service. An
-/// `instanceId` that is already live is only renewed, as Service Center does.
+/// `instanceId` that is already live is only renewed, as Service Center does. With the id,
+/// the new instance for the watchers (none for a renewal: Service Center sends nothing).
 pub async fn register_instance(
     conn: &mut SqliteConnection,
     tenant: &Tenant,
     service_id: &ServiceId,
     instance: &NewInstance,
     now: i64,
-) -> Result<InstanceId> {
+) -> Result<(InstanceId, Option<Change>)> {
     let service = service_in(conn, tenant, service_id.as_str())
         .await?
         .ok_or_else(|| {
@@ -135,7 +136,7 @@ pub async fn register_instance(
         })?;
     if let Some(id) = instance.requested_id() {
         if renew(conn, tenant, service_id.as_str(), id.as_str(), now).await? {
-            return Ok(id.clone());
+            return Ok((id.clone(), None));
         }
         // An expired lease the reaper has not removed yet: the id is free again.
         sqlx::query("DELETE FROM instances WHERE service_id = ? AND instance_id = ?")
@@ -144,7 +145,9 @@ pub async fn register_instance(
             .execute(&mut *conn)
             .await?;
     }
-    add_instance(conn, service_id, &service.version, instance, now).await
+    let id = add_instance(conn, service_id, &service.version, instance, now).await?;
+    let created = change_of(conn, tenant, service_id, &id, "CREATE", now).await?;
+    Ok((id, created))
 }
 
 pub(super) async fn live_instances_of(
@@ -292,29 +295,23 @@ pub async fn set_instance_properties(
     .await
 }
 
+/// Deletes a live instance of the tenant; the instance as it was, for the watchers.
 pub async fn deregister_instance(
     conn: &mut SqliteConnection,
     tenant: &Tenant,
     service_id: &ServiceId,
     instance_id: &InstanceId,
     now: i64,
-) -> Result<()> {
-    let deleted = sqlx::query(
-        "DELETE FROM instances WHERE service_id = ?1 AND instance_id = ?2 \
-         AND lease_expires_ms >= ?3 AND EXISTS (SELECT 1 FROM microservices m \
-         WHERE m.service_id = instances.service_id AND m.domain = ?4 AND m.project = ?5)",
-    )
-    .bind(service_id.as_str())
-    .bind(instance_id.as_str())
-    .bind(now)
-    .bind(&tenant.domain)
-    .bind(&tenant.project)
-    .execute(&mut *conn)
-    .await?;
-    if deleted.rows_affected() == 0 {
-        return Err(instance_missing());
-    }
-    Ok(())
+) -> Result<Change> {
+    let change = change_of(conn, tenant, service_id, instance_id, "DELETE", now)
+        .await?
+        .ok_or_else(instance_missing)?;
+    sqlx::query("DELETE FROM instances WHERE service_id = ? AND instance_id = ?")
+        .bind(service_id.as_str())
+        .bind(instance_id.as_str())
+        .execute(&mut *conn)
+        .await?;
+    Ok(change)
 }
 
 pub async fn heartbeat(
@@ -357,10 +354,40 @@ pub async fn any_expired(conn: &mut SqliteConnection, now: i64) -> Result<bool> 
 }
 
 /// Removes every instance whose lease expired before `now`; returns how many went.
-pub async fn reap_expired(conn: &mut SqliteConnection, now: i64) -> Result<u64> {
-    let done = sqlx::query("DELETE FROM instances WHERE lease_expires_ms < ?")
+/// Deletes every expired instance; each as it was, with its service and tenant, for the
+/// watchers (Service Center tells them DELETE on lease expiry).
+pub async fn reap_expired(conn: &mut SqliteConnection, now: i64) -> Result<Vec<Change>> {
+    let expired: Vec<(String, String, String, String)> = sqlx::query_as(
+        "SELECT m.domain, m.project, i.service_id, i.instance_id FROM instances i
+           JOIN microservices m ON m.service_id = i.service_id WHERE i.lease_expires_ms < ?",
+    )
+    .bind(now)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut changes = Vec::with_capacity(expired.len());
+    for (domain, project, service_id, instance_id) in expired {
+        let tenant = Tenant { domain, project };
+        let provider = service_in(conn, &tenant, &service_id).await?;
+        let instance = sqlx::query_as::<_, InstanceRecord>(select_instance!(
+            "WHERE i.service_id = ? AND i.instance_id = ?"
+        ))
+        .bind(&service_id)
+        .bind(&instance_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+        if let (Some(provider), Some(instance)) = (provider, instance) {
+            changes.push(Change {
+                action: "DELETE",
+                tenant,
+                provider,
+                instance,
+                consumers: None,
+            });
+        }
+    }
+    sqlx::query("DELETE FROM instances WHERE lease_expires_ms < ?")
         .bind(now)
         .execute(&mut *conn)
         .await?;
-    Ok(done.rows_affected())
+    Ok(changes)
 }

@@ -47,6 +47,7 @@ mod instances;
 mod schemas;
 mod services;
 mod tags;
+mod watch;
 
 pub use dependencies::*;
 pub use discovery::*;
@@ -54,3 +55,4 @@ pub use instances::*;
 pub use schemas::*;
 pub use services::*;
 pub use tags::*;
+pub use watch::*;

@@ -7,7 +7,7 @@ use sqlx::SqliteConnection;
 use super::super::domain::*;
 use super::*;
 
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ServiceRecord {
     pub service_id: String,
     pub environment: String,
@@ -276,13 +276,14 @@ pub async fn set_service_properties(
 /// found (400012), then, without `force`, depended on by another service (400023), then
 /// live instances (400013). Everything that names the service goes in the caller's
 /// transaction, so a refused delete changes nothing and a done one leaves no orphan.
+/// Returns the live instances it deleted, for the watchers.
 pub async fn delete_service(
     conn: &mut SqliteConnection,
     tenant: &Tenant,
     id: &ServiceId,
     force: bool,
     now: i64,
-) -> Result<()> {
+) -> Result<Vec<Change>> {
     let service = require_service(conn, tenant, id).await?;
     if !force {
         let consumers: Vec<String> = sqlx::query_scalar(
@@ -314,6 +315,8 @@ pub async fn delete_service(
             return Err(RegistryError::DeployedInstance);
         }
     }
+    // What the watchers are told: the live instances as they were, before the rules go.
+    let gone = deletions(conn, tenant, &service, now).await?;
     // Rules name providers by name, not version: they go only with the last version.
     sqlx::query(
         "DELETE FROM dependencies WHERE provider_env = ?1 AND provider_app = ?2 \
@@ -345,5 +348,5 @@ pub async fn delete_service(
             .execute(&mut *conn)
             .await?;
     }
-    Ok(())
+    Ok(gone)
 }

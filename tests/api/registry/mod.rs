@@ -10,6 +10,7 @@ mod sc_admin;
 mod schemas;
 mod services;
 mod tags;
+mod watch;
 
 use serde_json::{Value, json};
 
