@@ -167,6 +167,8 @@ pub struct SmsSettings {
 #[derive(Debug, Clone, Deserialize)]
 pub struct RegistrySettings {
     pub reaper_period_ms: u64,
+    /// How often the WebSocket heartbeat pings (each Pong renews the lease).
+    pub websocket_ping_ms: u64,
     /// Service Center 1.x's `version` rules in discovery (latest, 1.0+, ranges); off:
     /// every version, as Service Center 2.1 and later answer.
     pub version_rules: bool,
@@ -330,6 +332,12 @@ impl Settings {
         }
         if !(16..=1_000_000).contains(&self.server.max_connections) {
             return bad("server.max_connections", "must be 16 to 1000000");
+        }
+        if !(100..=3_600_000).contains(&self.registry.websocket_ping_ms) {
+            return bad(
+                "registry.websocket_ping_ms",
+                "must be 100 to 3600000 milliseconds",
+            );
         }
         if self.registry.reaper_period_ms == 0 {
             return bad("registry.reaper_period_ms", "must be positive");

@@ -33,7 +33,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     )
     .service(
         web::resource("/microservices/{service_id}/instances/{instance_id}/heartbeat")
-            .route(web::put().to(heartbeat)),
+            .route(web::put().to(heartbeat))
+            .route(web::get().to(super::heartbeat_socket::heartbeat_socket)),
     )
     .service(
         web::resource("/microservices/{service_id}/instances/{instance_id}/status")

@@ -9,6 +9,7 @@
 mod dependencies;
 mod discovery;
 mod govern;
+mod heartbeat_socket;
 mod instances;
 mod meta;
 mod sc_admin;
@@ -56,6 +57,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         govern::Api::openapi(),
         sc_admin::Api::openapi(),
         watcher::Api::openapi(),
+        heartbeat_socket::Api::openapi(),
     ] {
         doc.merge(part);
     }

@@ -206,3 +206,75 @@ async fn two_hundred_watchers_all_hear_and_leave_nothing_behind() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+async fn heartbeat_socket(srv: &TestServer, service: &str, instance: &str) -> Socket {
+    let url = format!(
+        "ws://{}{BASE}/microservices/{service}/instances/{instance}/heartbeat",
+        srv.addr
+    );
+    let (socket, response) = tokio_tungstenite::connect_async(url)
+        .await
+        .expect("the upgrade");
+    assert_eq!(response.status(), 101);
+    socket
+}
+
+#[tokio::test]
+async fn an_unknown_instance_is_closed_with_4001() {
+    let (srv, reg) = server().await;
+    let sid = reg.create_service("hb", "svc", "1.0.0").await;
+    let mut socket = heartbeat_socket(&srv, &sid, "no-such-instance").await;
+    let frame = tokio::time::timeout(Duration::from_secs(5), socket.next())
+        .await
+        .expect("in time")
+        .expect("a frame")
+        .expect("readable");
+    let Message::Close(Some(close)) = frame else {
+        panic!("expected a close frame, got {frame:?}");
+    };
+    assert_eq!(u16::from(close.code), 4001);
+    assert_eq!(
+        close.reason.as_str(),
+        "heartbeat reporting failed because the instance does not exist"
+    );
+}
+
+#[tokio::test]
+async fn pongs_keep_the_lease_while_the_socket_lives() {
+    let (srv, reg) = server_with(|s| s.registry.websocket_ping_ms = 100).await;
+    let sid = reg.create_service("hb", "svc", "1.0.0").await;
+    // A lease of 1 s × (1 + 1).
+    let iid = reg
+        .register(
+            &sid,
+            json!({"instance": {"hostName": "h", "endpoints": ["rest://a:1"],
+                   "healthCheck": {"mode": "push", "interval": 1, "times": 1}}}),
+        )
+        .await;
+    let mut socket = heartbeat_socket(&srv, &sid, &iid).await;
+    // Reading answers the server's pings with pongs (tungstenite does it on read).
+    let reading = tokio::time::timeout(Duration::from_secs(3), async {
+        while let Some(Ok(_)) = socket.next().await {}
+    })
+    .await;
+    assert!(reading.is_err(), "the socket stayed open");
+    let listed = reg.find("appId=hb&serviceName=svc", None).await;
+    assert_eq!(
+        ids(&listed.json["instances"], "instanceId"),
+        std::slice::from_ref(&iid),
+        "kept alive past its 2 s lease"
+    );
+    drop(socket);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let listed = reg.find("appId=hb&serviceName=svc", None).await;
+        if ids(&listed.json["instances"], "instanceId").is_empty() {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the lease outlived the socket"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
