@@ -399,18 +399,20 @@ async fn set_statuses_where(
     path: web::Path<ProjectRoute>,
     body: JsonBody<StatusesBody>,
     state: web::Data<AppState>,
+    watchers: web::Data<Watchers>,
 ) -> Reply {
     caller.require("cse:instance:update")?;
     let tenant = tenant(&caller, &path.project_id)?;
     let body = body.parse()?;
     let status = InstanceStatus::parse(body.status.as_deref().unwrap_or(""))?;
     let matches = body.matches.properties;
-    state
+    let changed = state
         .db
         .write(async |conn| {
             store::set_statuses_where(conn, &tenant, &matches, status, state.clock.now_ms()).await
         })
         .await?;
+    watchers.publish(&state.db, changed).await;
     Ok(ok_empty())
 }
 

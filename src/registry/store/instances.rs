@@ -252,14 +252,15 @@ pub async fn set_statuses_where(
     matches: &BTreeMap<String, String>,
     status: InstanceStatus,
     now: i64,
-) -> Result<u64> {
+) -> Result<Vec<Change>> {
     let wanted = i64::try_from(matches.len()).unwrap_or(i64::MAX);
-    let updated = sqlx::query(
+    let updated: Vec<(String, String)> = sqlx::query_as(
         "UPDATE instances SET status = ?1 WHERE lease_expires_ms >= ?2 \
          AND EXISTS (SELECT 1 FROM microservices m WHERE m.service_id = instances.service_id \
          AND m.domain = ?3 AND m.project = ?4) \
          AND (SELECT COUNT(*) FROM json_each(?5) w JOIN json_each(instances.properties) p \
-              ON p.key = w.key AND p.value = w.value) = ?6",
+              ON p.key = w.key AND p.value = w.value) = ?6 \
+         RETURNING service_id, instance_id",
     )
     .bind(status.as_str())
     .bind(now)
@@ -267,9 +268,20 @@ pub async fn set_statuses_where(
     .bind(&tenant.project)
     .bind(to_json(matches)?)
     .bind(wanted)
-    .execute(&mut *conn)
+    .fetch_all(&mut *conn)
     .await?;
-    Ok(updated.rows_affected())
+    // Each changed instance as it now is, for the watchers.
+    let mut changes = Vec::with_capacity(updated.len());
+    for (service_id, instance_id) in updated {
+        let (Ok(sid), Ok(iid)) = (
+            ServiceId::parse(&service_id),
+            InstanceId::parse(&instance_id),
+        ) else {
+            continue;
+        };
+        changes.extend(change_of(conn, tenant, &sid, &iid, "UPDATE", now).await?);
+    }
+    Ok(changes)
 }
 
 pub async fn set_instance_properties(

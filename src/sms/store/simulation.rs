@@ -492,7 +492,9 @@ pub(super) async fn record(
     .bind(
         snapshot
             .as_ref()
-            .map(|s| format!("{}:{}%", s.step.as_str(), s.progress)),
+            .map(|s| format!("{}:{}%", s.step.as_str(), s.progress))
+            // Finished: the last subtask, done.
+            .or_else(|| run.steps.last().map(|s| format!("{}:100%", s.as_str()))),
     )
     .bind(last)
     .bind(task == TaskState::MigrateSuccess)

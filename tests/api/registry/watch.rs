@@ -113,6 +113,22 @@ async fn a_watcher_sees_its_providers_instances_come_and_go() {
     );
     let updated = next_event(&mut socket).await;
     assert_eq!(updated["instance"]["properties"]["zone"], "b");
+    // The batch status route, by property match: one UPDATE per instance it changed.
+    let reply = reg
+        .put(
+            "/instances/status",
+            Some(json!({"matches": {"properties": {"zone": "b"}}, "status": "UP"})),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let batch = next_event(&mut socket).await;
+    assert_eq!(
+        (
+            batch["action"].as_str(),
+            batch["instance"]["status"].as_str()
+        ),
+        (Some("UPDATE"), Some("UP"))
+    );
 
     assert_eq!(reg.delete(&path).await.status, 200);
     let deleted = next_event(&mut socket).await;

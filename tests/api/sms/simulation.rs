@@ -176,6 +176,7 @@ async fn a_started_migration_runs_through_its_subtasks_and_launches_the_target()
         assert!(step["start_date"].as_i64() <= step["end_date"].as_i64());
     }
     assert!(done["finish_date"].is_i64());
+    assert_eq!(done["subtask_info"], "DETTACH_AGENT_IMAGE:100%");
     assert_eq!(done["remain_seconds"], 0);
     let src = sms.source(&source).await;
     assert_eq!(
