@@ -38,6 +38,8 @@ async fn page(
     recent: web::Data<RecentRequests>,
     watchers: Option<web::Data<crate::registry::Watchers>>,
 ) -> Result<HttpResponse, TwinError> {
+    // The journal's waiting batch first, so the page shows every earlier request.
+    state.journal.flush().await;
     let mut tx = state.db.reader().begin().await.map_err(db_error)?;
     let tasks = store::tasks_by_state(&mut tx).await.map_err(db_error)?;
     let sources = store::sources_by_state(&mut tx).await.map_err(db_error)?;
@@ -62,6 +64,15 @@ async fn page(
     let journal_rows = crate::journal::store::count(&mut tx)
         .await
         .map_err(db_error)?;
+    let latest = crate::journal::store::entries(
+        &mut tx,
+        &crate::journal::store::Filter {
+            limit: JOURNAL_SHOWN,
+            ..Default::default()
+        },
+    )
+    .await
+    .map_err(db_error)?;
     drop(tx);
     let rules: Vec<Rule> = state
         .faults
@@ -89,6 +100,7 @@ async fn page(
         faults: &faults,
         rules: &rules,
         journal: (state.journal.enabled(), journal_rows),
+        latest: &latest,
         watchers: watchers.map_or(0, |w| w.count()),
     });
     Ok(HttpResponse::Ok()
@@ -111,6 +123,8 @@ pub struct Page<'a> {
     pub rules: &'a [Rule],
     /// Whether the journal is on, and its rows.
     pub journal: (bool, i64),
+    /// The journal's newest entries (written ones: the last batch may still wait).
+    pub latest: &'a [crate::journal::Entry],
     /// Open registry watch sockets.
     pub watchers: usize,
 }
@@ -124,6 +138,9 @@ pub struct Rule {
     pub fired: i64,
     pub times: Option<i64>,
 }
+
+/// How many journal entries the page shows.
+const JOURNAL_SHOWN: i64 = 10;
 
 /// How many simulated migrations and faults the page shows.
 const SIMULATED_SHOWN: i64 = 50;
@@ -268,9 +285,24 @@ pub fn render(p: &Page<'_>) -> String {
     let (journal_on, journal_rows) = p.journal;
     let _ = writeln!(
         h,
-        "</table>\n<p id=\"journal\">request journal {}: {journal_rows} entries (<code>GET /_cloudtwin/journal</code>)</p>",
+        "</table>\n<h2>Request journal</h2>\n<p id=\"journal\">{}: {journal_rows} entries (<code>GET /_cloudtwin/journal</code>)</p>\n\
+         <table id=\"journal-latest\"><tr><th>request id</th><th>method</th><th>path</th><th>status</th><th>caller</th><th>fault</th></tr>",
         if journal_on { "on" } else { "off" }
     );
+    for e in p.latest {
+        let _ = writeln!(
+            h,
+            "<tr><td><code>{}</code></td><td>{}</td><td><code>{}</code></td><td class=\"n\">{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&e.request_id),
+            esc(&e.method),
+            esc(&e.path),
+            e.status,
+            esc(e.caller.as_deref().unwrap_or("")),
+            esc(e.fault_id.as_deref().unwrap_or(""))
+        );
+    }
+    empty_row(&mut h, p.latest.is_empty(), 6);
+    h.push_str("</table>\n");
     h.push_str("<h2>Recent requests</h2>\n<table id=\"recent\"><tr><th>time (UTC)</th><th>method</th><th>path</th><th>status</th><th>latency (ms)</th></tr>\n");
     for r in p.recent {
         let at =
@@ -336,6 +368,7 @@ mod tests {
                 times: Some(2),
             }],
             journal: (true, 3),
+            latest: &[],
             watchers: 0,
         });
         assert!(!html.contains("<script>"), "{html}");

@@ -52,6 +52,15 @@ async fn the_page_shows_the_counts_and_recent_requests() {
     let html = res.text().await.unwrap();
     assert_counts(&html);
     assert!(html.contains(r#"<meta http-equiv="refresh" content="5">"#));
+    // The journal's newest entries, the unknown route among them (escaped).
+    let journal = html
+        .split("id=\"journal-latest\"")
+        .nth(1)
+        .expect("the journal table");
+    assert!(
+        journal.contains("<td><code>/v3/nowhere&amp;more</code></td><td class=\"n\">404</td>"),
+        "{journal}"
+    );
     assert!(
         html.contains(&srv.db_path().display().to_string()),
         "{html}"
