@@ -276,3 +276,77 @@ pub fn is_unavailable(err: &sqlx::Error) -> bool {
         _ => false,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// V14 made service and instance ids unique per tenant by rebuilding the registry
+    /// tables: a database written before it keeps every row, now keyed by its tenant.
+    #[test]
+    fn v14_carries_registry_rows_over_to_per_tenant_ids() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("old.db");
+        let mut conn = rusqlite::Connection::open(&path).expect("open");
+        let mut runner = embedded::migrations::runner().set_target(refinery::Target::Version(13));
+        runner
+            .set_migration_table_name("schema_history")
+            .run(&mut conn)
+            .expect("migrate to 13");
+        conn.execute_batch(
+            "INSERT INTO microservices (service_id, domain, project, environment, app_id,
+                 service_name, version, level, status, created_at, modified_at)
+             VALUES ('orders', 'team-a', 'default', '', 'shop', 'orders', '1.0.0', 'BACK', 'UP', 1, 1),
+                    ('cart', 'team-b', 'p2', '', 'shop', 'cart', '1.0.0', 'BACK', 'UP', 1, 1);
+             INSERT INTO instances (service_id, instance_id, host_name, status, health_mode,
+                 health_interval, health_times, version, created_at, modified_at, last_heartbeat_ms)
+             VALUES ('orders', 'i1', 'h', 'UP', 'push', 30, 3, '1.0.0', 1, 1, 1000);
+             INSERT INTO service_schemas (service_id, schema_id, summary, schema)
+             VALUES ('orders', 's1', 'sum', '{}');
+             INSERT INTO service_tags (service_id, key, value) VALUES ('cart', 'k', 'v');
+             INSERT INTO dependencies (consumer_id, provider_env, provider_app, provider_name)
+             VALUES ('cart', '', 'shop', 'orders');",
+        )
+        .expect("old rows");
+        drop(conn);
+
+        assert_eq!(migrate(&path).expect("migrate"), expected_schema_version());
+        let conn = rusqlite::Connection::open(&path).expect("reopen");
+        let one = |sql: &str| -> String {
+            conn.query_row(sql, [], |row| row.get(0))
+                .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        };
+        assert_eq!(
+            one(
+                "SELECT domain || '/' || project || '/' || instance_id || '/' || lease_expires_ms FROM instances"
+            ),
+            "team-a/default/i1/121000"
+        );
+        assert_eq!(
+            one("SELECT domain || '/' || summary FROM service_schemas"),
+            "team-a/sum"
+        );
+        assert_eq!(
+            one("SELECT domain || '/' || project || '/' || value FROM service_tags"),
+            "team-b/p2/v"
+        );
+        assert_eq!(
+            one("SELECT domain || '/' || consumer_id || '>' || provider_name FROM dependencies"),
+            "team-b/cart>orders"
+        );
+        // The same custom id may now exist in another tenant.
+        conn.execute_batch(
+            "INSERT INTO microservices (domain, project, service_id, environment, app_id,
+                 service_name, version, level, status, created_at, modified_at)
+             VALUES ('team-b', 'p2', 'orders', '', 'shop', 'orders', '1.0.0', 'BACK', 'UP', 1, 1);",
+        )
+        .expect("same id, other tenant");
+        assert_eq!(one("SELECT COUNT(*) || '' FROM microservices"), "3");
+        let problems: i64 = conn
+            .query_row("SELECT COUNT(*) FROM pragma_foreign_key_check", [], |row| {
+                row.get(0)
+            })
+            .expect("foreign key check");
+        assert_eq!(problems, 0);
+    }
+}

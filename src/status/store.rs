@@ -28,7 +28,8 @@ pub async fn registry_tenants(
     sqlx::query_as(
         "SELECT m.domain, m.project, COUNT(DISTINCT m.service_id), COUNT(i.instance_id)
            FROM microservices m
-           LEFT JOIN instances i ON i.service_id = m.service_id AND i.lease_expires_ms >= ?
+           LEFT JOIN instances i ON i.domain = m.domain AND i.project = m.project
+                AND i.service_id = m.service_id AND i.lease_expires_ms >= ?
           GROUP BY m.domain, m.project ORDER BY m.domain, m.project",
     )
     .bind(now_ms)

@@ -387,3 +387,84 @@ async fn migration_projects_and_templates_round_trip_too() {
     assert_eq!(export(&fresh, &dir.path().join("second.yaml")), first);
     srv.stop().await;
 }
+
+/// Ids are unique per tenant: two tenants holding the same service and instance ids
+/// seed, export each child under its own tenant, and seed again to the same file.
+#[test]
+fn the_same_ids_in_two_tenants_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let tenant = |domain: &str, name: &str| {
+        format!(
+            "  - domain: {domain}\n    project: default\n    microservices:\n      \
+             - id: shared\n        service_name: {name}\n        version: 1.0.0\n        \
+             instances:\n          - id: inst-1\n            host_name: {name}-host\n        \
+             tags:\n          owner: {name}\n        depends_on:\n          - service_name: {name}\n"
+        )
+    };
+    let fixture = dir.path().join("two.yaml");
+    std::fs::write(
+        &fixture,
+        format!(
+            "registry:\n{}{}",
+            tenant("team-a", "orders"),
+            tenant("team-b", "cart")
+        ),
+    )
+    .unwrap();
+    let db = dir.path().join("two.db");
+    ok(&cli::run(
+        dir.path(),
+        &[
+            "--database",
+            db.to_str().unwrap(),
+            "seed",
+            fixture.to_str().unwrap(),
+        ],
+    ));
+    let first = export(&db, &dir.path().join("first.yaml"));
+    let exported: Value = serde_norway::from_str(&first).unwrap();
+    let services: Vec<(String, String, String, String)> = exported["registry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|t| {
+            t["microservices"].as_array().unwrap().iter().map(move |s| {
+                (
+                    t["domain"].as_str().unwrap().to_owned(),
+                    s["service_name"].as_str().unwrap().to_owned(),
+                    s["instances"][0]["host_name"].as_str().unwrap().to_owned(),
+                    s["tags"]["owner"].as_str().unwrap().to_owned(),
+                )
+            })
+        })
+        .collect();
+    assert_eq!(
+        services,
+        [
+            (
+                "team-a".into(),
+                "orders".into(),
+                "orders-host".into(),
+                "orders".into()
+            ),
+            (
+                "team-b".into(),
+                "cart".into(),
+                "cart-host".into(),
+                "cart".into()
+            ),
+        ],
+        "{first}"
+    );
+    let again = dir.path().join("again.db");
+    ok(&cli::run(
+        dir.path(),
+        &[
+            "--database",
+            again.to_str().unwrap(),
+            "seed",
+            dir.path().join("first.yaml").to_str().unwrap(),
+        ],
+    ));
+    assert_eq!(export(&again, &dir.path().join("second.yaml")), first);
+}

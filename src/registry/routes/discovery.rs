@@ -98,6 +98,7 @@ async fn find_recording(
             .write(async |conn| {
                 store::record_dependency(
                     conn,
+                    tenant,
                     &rule.consumer_id,
                     &rule.environment,
                     &rule.app_id,

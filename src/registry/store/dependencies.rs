@@ -8,18 +8,23 @@ use super::*;
 /// Adds one consumer → provider-name rule; a consumer deleted meanwhile adds nothing.
 pub async fn record_dependency(
     conn: &mut SqliteConnection,
+    tenant: &Tenant,
     consumer_id: &str,
     environment: &str,
     app_id: &str,
     service_name: &str,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "INSERT OR IGNORE INTO dependencies (consumer_id, provider_env, provider_app, provider_name) \
-         SELECT service_id, ?, ?, ? FROM microservices WHERE service_id = ?",
+        "INSERT OR IGNORE INTO dependencies \
+         (domain, project, consumer_id, provider_env, provider_app, provider_name) \
+         SELECT domain, project, service_id, ?, ?, ? FROM microservices \
+         WHERE domain = ? AND project = ? AND service_id = ?",
     )
     .bind(environment)
     .bind(app_id)
     .bind(service_name)
+    .bind(&tenant.domain)
+    .bind(&tenant.project)
     .bind(consumer_id)
     .execute(&mut *conn)
     .await?;
@@ -56,10 +61,14 @@ pub async fn put_dependencies(
             ))
         })?;
         if mode == DependencyMode::Override {
-            sqlx::query("DELETE FROM dependencies WHERE consumer_id = ?")
-                .bind(&consumer.service_id)
-                .execute(&mut *conn)
-                .await?;
+            sqlx::query(
+                "DELETE FROM dependencies WHERE domain = ? AND project = ? AND consumer_id = ?",
+            )
+            .bind(&tenant.domain)
+            .bind(&tenant.project)
+            .bind(&consumer.service_id)
+            .execute(&mut *conn)
+            .await?;
         }
         for ProviderName {
             environment,
@@ -69,6 +78,7 @@ pub async fn put_dependencies(
         {
             record_dependency(
                 conn,
+                tenant,
                 &consumer.service_id,
                 environment.as_str(),
                 app_id,
@@ -91,7 +101,8 @@ pub async fn providers_of(
         .ok_or_else(|| RegistryError::ServiceNotExists("Consumer does not exist.".into()))?;
     Ok(sqlx::query_as::<_, ServiceRecord>(select_service!(
         "WHERE domain = ? AND project = ? AND EXISTS (SELECT 1 FROM dependencies d \
-         WHERE d.consumer_id = ? AND d.provider_env = microservices.environment \
+         WHERE d.domain = microservices.domain AND d.project = microservices.project \
+         AND d.consumer_id = ? AND d.provider_env = microservices.environment \
          AND d.provider_app = microservices.app_id \
          AND d.provider_name = microservices.service_name) \
          ORDER BY created_at, service_id"
@@ -113,9 +124,9 @@ pub async fn consumers_of(
         .await?
         .ok_or_else(|| RegistryError::ServiceNotExists("Provider does not exist.".into()))?;
     Ok(sqlx::query_as::<_, ServiceRecord>(select_service!(
-        "WHERE domain = ? AND project = ? AND service_id IN (SELECT d.consumer_id \
-         FROM dependencies d WHERE d.provider_env = ? AND d.provider_app = ? \
-         AND d.provider_name = ?) ORDER BY created_at, service_id"
+        "WHERE domain = ?1 AND project = ?2 AND service_id IN (SELECT d.consumer_id \
+         FROM dependencies d WHERE d.domain = ?1 AND d.project = ?2 AND d.provider_env = ?3 \
+         AND d.provider_app = ?4 AND d.provider_name = ?5) ORDER BY created_at, service_id"
     ))
     .bind(&tenant.domain)
     .bind(&tenant.project)

@@ -71,16 +71,18 @@ pub async fn find_instances(
     }
     let mut instances = Vec::new();
     for provider in &providers {
-        instances.extend(live_instances_of(conn, &provider.service_id, now).await?);
+        instances.extend(live_instances_of(conn, tenant, &provider.service_id, now).await?);
     }
     // Found by alias, the rule still names the provider by its service name.
     let provider_name = providers[0].service_name.clone();
     let mut new_dependency = None;
     if let Some(consumer) = consumer {
         let known: bool = sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM dependencies WHERE consumer_id = ? \
-             AND provider_env = ? AND provider_app = ? AND provider_name = ?)",
+            "SELECT EXISTS (SELECT 1 FROM dependencies WHERE domain = ? AND project = ? \
+             AND consumer_id = ? AND provider_env = ? AND provider_app = ? AND provider_name = ?)",
         )
+        .bind(&tenant.domain)
+        .bind(&tenant.project)
         .bind(consumer.as_str())
         .bind(&environment)
         .bind(&query.app_id)

@@ -33,13 +33,14 @@ pub struct InstanceRecord {
 /// one registration is the client's error.
 pub(super) async fn add_instance(
     conn: &mut SqliteConnection,
+    tenant: &Tenant,
     service_id: &ServiceId,
     version: &str,
     instance: &NewInstance,
     now: i64,
 ) -> Result<InstanceId> {
     let id = instance.id();
-    insert_instance(conn, service_id, &id, version, instance, now)
+    insert_instance(conn, tenant, service_id, &id, version, instance, now)
         .await
         .map_err(|e| match &e {
             sqlx::Error::Database(db) if db.is_unique_violation() => {
@@ -54,6 +55,7 @@ pub(super) async fn add_instance(
 /// and by seeding, which pins the id.
 pub async fn insert_instance(
     conn: &mut SqliteConnection,
+    tenant: &Tenant,
     service_id: &ServiceId,
     id: &InstanceId,
     version: &str,
@@ -62,11 +64,13 @@ pub async fn insert_instance(
 ) -> sqlx::Result<()> {
     let json = |v: serde_json::Result<String>| v.map_err(|e| sqlx::Error::Encode(Box::new(e)));
     sqlx::query(
-        "INSERT INTO instances (service_id, instance_id, host_name, endpoints, status, \
+        "INSERT INTO instances (domain, project, service_id, instance_id, host_name, endpoints, status, \
          properties, health_mode, health_interval, health_times, health_port, health_url, \
          data_center, version, created_at, modified_at, last_heartbeat_ms) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
+    .bind(&tenant.domain)
+    .bind(&tenant.project)
     .bind(service_id.as_str())
     .bind(id.as_str())
     .bind(&instance.host_name)
@@ -104,9 +108,8 @@ pub(super) async fn renew(
 ) -> Result<bool> {
     let renewed = sqlx::query(
         "UPDATE instances SET last_heartbeat_ms = ?1 \
-         WHERE service_id = ?2 AND instance_id = ?3 AND lease_expires_ms >= ?1 \
-         AND EXISTS (SELECT 1 FROM microservices m \
-                     WHERE m.service_id = instances.service_id AND m.domain = ?4 AND m.project = ?5)",
+         WHERE domain = ?4 AND project = ?5 AND service_id = ?2 AND instance_id = ?3 \
+         AND lease_expires_ms >= ?1",
     )
     .bind(now)
     .bind(service)
@@ -139,25 +142,34 @@ pub async fn register_instance(
             return Ok((id.clone(), None));
         }
         // An expired lease the reaper has not removed yet: the id is free again.
-        sqlx::query("DELETE FROM instances WHERE service_id = ? AND instance_id = ?")
-            .bind(service_id.as_str())
-            .bind(id.as_str())
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query(
+            "DELETE FROM instances \
+             WHERE domain = ? AND project = ? AND service_id = ? AND instance_id = ?",
+        )
+        .bind(&tenant.domain)
+        .bind(&tenant.project)
+        .bind(service_id.as_str())
+        .bind(id.as_str())
+        .execute(&mut *conn)
+        .await?;
     }
-    let id = add_instance(conn, service_id, &service.version, instance, now).await?;
+    let id = add_instance(conn, tenant, service_id, &service.version, instance, now).await?;
     let created = change_of(conn, tenant, service_id, &id, "CREATE", now).await?;
     Ok((id, created))
 }
 
 pub(super) async fn live_instances_of(
     conn: &mut SqliteConnection,
+    tenant: &Tenant,
     service_id: &str,
     now: i64,
 ) -> Result<Vec<InstanceRecord>> {
     Ok(sqlx::query_as::<_, InstanceRecord>(select_instance!(
-        "WHERE i.service_id = ? AND i.lease_expires_ms >= ? ORDER BY i.created_at, i.instance_id"
+        "WHERE i.domain = ? AND i.project = ? AND i.service_id = ? AND i.lease_expires_ms >= ? \
+         ORDER BY i.created_at, i.instance_id"
     ))
+    .bind(&tenant.domain)
+    .bind(&tenant.project)
     .bind(service_id)
     .bind(now)
     .fetch_all(&mut *conn)
@@ -171,7 +183,7 @@ pub async fn list_instances(
     now: i64,
 ) -> Result<Vec<InstanceRecord>> {
     require_service(conn, tenant, service_id).await?;
-    live_instances_of(conn, service_id.as_str(), now).await
+    live_instances_of(conn, tenant, service_id.as_str(), now).await
 }
 
 pub async fn get_instance(
@@ -183,8 +195,11 @@ pub async fn get_instance(
 ) -> Result<InstanceRecord> {
     require_service(conn, tenant, service_id).await?;
     sqlx::query_as::<_, InstanceRecord>(select_instance!(
-        "WHERE i.service_id = ? AND i.instance_id = ? AND i.lease_expires_ms >= ?"
+        "WHERE i.domain = ? AND i.project = ? AND i.service_id = ? AND i.instance_id = ? \
+         AND i.lease_expires_ms >= ?"
     ))
+    .bind(&tenant.domain)
+    .bind(&tenant.project)
     .bind(service_id.as_str())
     .bind(instance_id.as_str())
     .bind(now)
@@ -234,9 +249,7 @@ pub async fn set_instance_status(
         service_id,
         instance_id,
         "UPDATE instances SET status = ?1, modified_at = ?2 WHERE lease_expires_ms >= ?3 \
-         AND EXISTS (SELECT 1 FROM microservices m WHERE m.service_id = instances.service_id \
-         AND m.domain = ?4 AND m.project = ?5) \
-         AND service_id = ?6 AND instance_id = ?7",
+         AND domain = ?4 AND project = ?5 AND service_id = ?6 AND instance_id = ?7",
         status.as_str().to_owned(),
         now,
     )
@@ -256,8 +269,7 @@ pub async fn set_statuses_where(
     let wanted = i64::try_from(matches.len()).unwrap_or(i64::MAX);
     let updated: Vec<(String, String)> = sqlx::query_as(
         "UPDATE instances SET status = ?1 WHERE lease_expires_ms >= ?2 \
-         AND EXISTS (SELECT 1 FROM microservices m WHERE m.service_id = instances.service_id \
-         AND m.domain = ?3 AND m.project = ?4) \
+         AND domain = ?3 AND project = ?4 \
          AND (SELECT COUNT(*) FROM json_each(?5) w JOIN json_each(instances.properties) p \
               ON p.key = w.key AND p.value = w.value) = ?6 \
          RETURNING service_id, instance_id",
@@ -298,9 +310,7 @@ pub async fn set_instance_properties(
         service_id,
         instance_id,
         "UPDATE instances SET properties = ?1, modified_at = ?2 WHERE lease_expires_ms >= ?3 \
-         AND EXISTS (SELECT 1 FROM microservices m WHERE m.service_id = instances.service_id \
-         AND m.domain = ?4 AND m.project = ?5) \
-         AND service_id = ?6 AND instance_id = ?7",
+         AND domain = ?4 AND project = ?5 AND service_id = ?6 AND instance_id = ?7",
         to_json(properties)?,
         now,
     )
@@ -318,11 +328,16 @@ pub async fn deregister_instance(
     let change = change_of(conn, tenant, service_id, instance_id, "DELETE", now)
         .await?
         .ok_or_else(instance_missing)?;
-    sqlx::query("DELETE FROM instances WHERE service_id = ? AND instance_id = ?")
-        .bind(service_id.as_str())
-        .bind(instance_id.as_str())
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(
+        "DELETE FROM instances \
+         WHERE domain = ? AND project = ? AND service_id = ? AND instance_id = ?",
+    )
+    .bind(&tenant.domain)
+    .bind(&tenant.project)
+    .bind(service_id.as_str())
+    .bind(instance_id.as_str())
+    .execute(&mut *conn)
+    .await?;
     Ok(change)
 }
 
@@ -370,8 +385,8 @@ pub async fn any_expired(conn: &mut SqliteConnection, now: i64) -> Result<bool> 
 /// watchers (Service Center tells them DELETE on lease expiry).
 pub async fn reap_expired(conn: &mut SqliteConnection, now: i64) -> Result<Vec<Change>> {
     let expired: Vec<(String, String, String, String)> = sqlx::query_as(
-        "SELECT m.domain, m.project, i.service_id, i.instance_id FROM instances i
-           JOIN microservices m ON m.service_id = i.service_id WHERE i.lease_expires_ms < ?",
+        "SELECT domain, project, service_id, instance_id FROM instances \
+         WHERE lease_expires_ms < ?",
     )
     .bind(now)
     .fetch_all(&mut *conn)
@@ -381,8 +396,10 @@ pub async fn reap_expired(conn: &mut SqliteConnection, now: i64) -> Result<Vec<C
         let tenant = Tenant { domain, project };
         let provider = service_in(conn, &tenant, &service_id).await?;
         let instance = sqlx::query_as::<_, InstanceRecord>(select_instance!(
-            "WHERE i.service_id = ? AND i.instance_id = ?"
+            "WHERE i.domain = ? AND i.project = ? AND i.service_id = ? AND i.instance_id = ?"
         ))
+        .bind(&tenant.domain)
+        .bind(&tenant.project)
         .bind(&service_id)
         .bind(&instance_id)
         .fetch_optional(&mut *conn)

@@ -14,14 +14,18 @@ pub struct SchemaRecord {
 
 pub async fn upsert_schema(
     conn: &mut SqliteConnection,
+    tenant: &Tenant,
     service_id: &str,
     schema: &Schema,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "INSERT INTO service_schemas (service_id, schema_id, summary, schema) VALUES (?, ?, ?, ?) \
-         ON CONFLICT (service_id, schema_id) DO UPDATE SET summary = excluded.summary, \
-         schema = excluded.schema",
+        "INSERT INTO service_schemas (domain, project, service_id, schema_id, summary, schema) \
+         VALUES (?, ?, ?, ?, ?, ?) \
+         ON CONFLICT (domain, project, service_id, schema_id) \
+         DO UPDATE SET summary = excluded.summary, schema = excluded.schema",
     )
+    .bind(&tenant.domain)
+    .bind(&tenant.project)
     .bind(service_id)
     .bind(schema.id.as_str())
     .bind(&schema.summary)
@@ -40,20 +44,27 @@ pub async fn replace_schemas(
     now: i64,
 ) -> Result<()> {
     require_service(conn, tenant, service_id).await?;
-    sqlx::query("DELETE FROM service_schemas WHERE service_id = ?")
+    sqlx::query("DELETE FROM service_schemas WHERE domain = ? AND project = ? AND service_id = ?")
+        .bind(&tenant.domain)
+        .bind(&tenant.project)
         .bind(service_id.as_str())
         .execute(&mut *conn)
         .await?;
     for schema in schemas {
-        upsert_schema(conn, service_id.as_str(), schema).await?;
+        upsert_schema(conn, tenant, service_id.as_str(), schema).await?;
     }
     let ids: Vec<&str> = schemas.iter().map(|s| s.id.as_str()).collect();
-    sqlx::query("UPDATE microservices SET schemas = ?, modified_at = ? WHERE service_id = ?")
-        .bind(to_json(&ids)?)
-        .bind(now.div_euclid(1000))
-        .bind(service_id.as_str())
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(
+        "UPDATE microservices SET schemas = ?, modified_at = ? \
+         WHERE domain = ? AND project = ? AND service_id = ?",
+    )
+    .bind(to_json(&ids)?)
+    .bind(now.div_euclid(1000))
+    .bind(&tenant.domain)
+    .bind(&tenant.project)
+    .bind(service_id.as_str())
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 
@@ -66,17 +77,22 @@ pub async fn put_schema(
     now: i64,
 ) -> Result<()> {
     let service = require_service(conn, tenant, service_id).await?;
-    upsert_schema(conn, service_id.as_str(), schema).await?;
+    upsert_schema(conn, tenant, service_id.as_str(), schema).await?;
     let mut ids: Vec<String> = serde_json::from_str(&service.schemas)
         .map_err(|e| RegistryError::Internal(e.to_string()))?;
     if !ids.iter().any(|id| id == schema.id.as_str()) {
         ids.push(schema.id.as_str().to_owned());
-        sqlx::query("UPDATE microservices SET schemas = ?, modified_at = ? WHERE service_id = ?")
-            .bind(to_json(&ids)?)
-            .bind(now.div_euclid(1000))
-            .bind(service_id.as_str())
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query(
+            "UPDATE microservices SET schemas = ?, modified_at = ? \
+             WHERE domain = ? AND project = ? AND service_id = ?",
+        )
+        .bind(to_json(&ids)?)
+        .bind(now.div_euclid(1000))
+        .bind(&tenant.domain)
+        .bind(&tenant.project)
+        .bind(service_id.as_str())
+        .execute(&mut *conn)
+        .await?;
     }
     Ok(())
 }
@@ -90,8 +106,10 @@ pub async fn get_schema(
     require_service(conn, tenant, service_id).await?;
     sqlx::query_as::<_, SchemaRecord>(
         "SELECT schema_id, summary, schema FROM service_schemas \
-         WHERE service_id = ? AND schema_id = ?",
+         WHERE domain = ? AND project = ? AND service_id = ? AND schema_id = ?",
     )
+    .bind(&tenant.domain)
+    .bind(&tenant.project)
     .bind(service_id.as_str())
     .bind(schema_id.as_str())
     .fetch_optional(&mut *conn)
@@ -111,11 +129,15 @@ pub async fn list_schemas(
         "SELECT d.value AS schema_id, COALESCE(s.summary, '') AS summary, \
          COALESCE(s.schema, '') AS schema \
          FROM microservices m, json_each(m.schemas) d \
-         LEFT JOIN service_schemas s ON s.service_id = m.service_id AND s.schema_id = d.value \
-         WHERE m.service_id = ?1 \
-         UNION SELECT schema_id, summary, schema FROM service_schemas WHERE service_id = ?1 \
+         LEFT JOIN service_schemas s ON s.domain = m.domain AND s.project = m.project \
+         AND s.service_id = m.service_id AND s.schema_id = d.value \
+         WHERE m.domain = ?1 AND m.project = ?2 AND m.service_id = ?3 \
+         UNION SELECT schema_id, summary, schema FROM service_schemas \
+         WHERE domain = ?1 AND project = ?2 AND service_id = ?3 \
          ORDER BY schema_id",
     )
+    .bind(&tenant.domain)
+    .bind(&tenant.project)
     .bind(service_id.as_str())
     .fetch_all(&mut *conn)
     .await?)
@@ -128,11 +150,16 @@ pub async fn delete_schema(
     schema_id: &SchemaId,
 ) -> Result<()> {
     require_service(conn, tenant, service_id).await?;
-    let deleted = sqlx::query("DELETE FROM service_schemas WHERE service_id = ? AND schema_id = ?")
-        .bind(service_id.as_str())
-        .bind(schema_id.as_str())
-        .execute(&mut *conn)
-        .await?;
+    let deleted = sqlx::query(
+        "DELETE FROM service_schemas \
+         WHERE domain = ? AND project = ? AND service_id = ? AND schema_id = ?",
+    )
+    .bind(&tenant.domain)
+    .bind(&tenant.project)
+    .bind(service_id.as_str())
+    .bind(schema_id.as_str())
+    .execute(&mut *conn)
+    .await?;
     if deleted.rows_affected() == 0 {
         return Err(RegistryError::SchemaNotExists(
             "Schema info does not exist.".into(),

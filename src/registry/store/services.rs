@@ -111,11 +111,15 @@ pub async fn create_service(
         };
     }
     let id = service.id(tenant);
-    let taken: bool =
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM microservices WHERE service_id = ?)")
-            .bind(id.as_str())
-            .fetch_one(&mut *conn)
-            .await?;
+    let taken: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM microservices \
+             WHERE domain = ? AND project = ? AND service_id = ?)",
+    )
+    .bind(&tenant.domain)
+    .bind(&tenant.project)
+    .bind(id.as_str())
+    .fetch_one(&mut *conn)
+    .await?;
     if taken {
         return Err(conflict());
     }
@@ -128,9 +132,17 @@ pub async fn create_service(
         now.div_euclid(1000),
     )
     .await?;
-    upsert_tags(conn, &id, &tags).await?;
+    upsert_tags(conn, tenant, &id, &tags).await?;
     for instance in &instances {
-        add_instance(conn, &id, service.key.version.as_str(), instance, now).await?;
+        add_instance(
+            conn,
+            tenant,
+            &id,
+            service.key.version.as_str(),
+            instance,
+            now,
+        )
+        .await?;
     }
     Ok(id)
 }
@@ -287,10 +299,9 @@ pub async fn delete_service(
     let service = require_service(conn, tenant, id).await?;
     if !force {
         let consumers: Vec<String> = sqlx::query_scalar(
-            "SELECT DISTINCT d.consumer_id FROM dependencies d \
-             JOIN microservices c ON c.service_id = d.consumer_id \
-             WHERE c.domain = ? AND c.project = ? AND d.provider_env = ? \
-             AND d.provider_app = ? AND d.provider_name = ? AND d.consumer_id <> ?",
+            "SELECT DISTINCT consumer_id FROM dependencies \
+             WHERE domain = ? AND project = ? AND provider_env = ? \
+             AND provider_app = ? AND provider_name = ? AND consumer_id <> ?",
         )
         .bind(&tenant.domain)
         .bind(&tenant.project)
@@ -304,9 +315,11 @@ pub async fn delete_service(
             return Err(RegistryError::DependedOnConsumer);
         }
         let live: bool = sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM instances WHERE service_id = ? \
-             AND lease_expires_ms >= ?)",
+            "SELECT EXISTS (SELECT 1 FROM instances WHERE domain = ? AND project = ? \
+             AND service_id = ? AND lease_expires_ms >= ?)",
         )
+        .bind(&tenant.domain)
+        .bind(&tenant.project)
         .bind(id.as_str())
         .bind(now)
         .fetch_one(&mut *conn)
@@ -320,9 +333,7 @@ pub async fn delete_service(
     // Rules name providers by name, not version: they go only with the last version.
     sqlx::query(
         "DELETE FROM dependencies WHERE provider_env = ?1 AND provider_app = ?2 \
-         AND provider_name = ?3 \
-         AND EXISTS (SELECT 1 FROM microservices c \
-                             WHERE c.service_id = dependencies.consumer_id AND c.domain = ?4 AND c.project = ?5) \
+         AND provider_name = ?3 AND domain = ?4 AND project = ?5 \
          AND NOT EXISTS (SELECT 1 FROM microservices WHERE domain = ?4 AND project = ?5 \
                          AND environment = ?1 AND app_id = ?2 AND service_name = ?3 \
                          AND service_id <> ?6)",
@@ -337,13 +348,15 @@ pub async fn delete_service(
     .await?;
     // The foreign keys cascade too; deleting explicitly keeps the rule visible here.
     for sql in [
-        "DELETE FROM dependencies WHERE consumer_id = ?",
-        "DELETE FROM instances WHERE service_id = ?",
-        "DELETE FROM service_schemas WHERE service_id = ?",
-        "DELETE FROM service_tags WHERE service_id = ?",
-        "DELETE FROM microservices WHERE service_id = ?",
+        "DELETE FROM dependencies WHERE domain = ? AND project = ? AND consumer_id = ?",
+        "DELETE FROM instances WHERE domain = ? AND project = ? AND service_id = ?",
+        "DELETE FROM service_schemas WHERE domain = ? AND project = ? AND service_id = ?",
+        "DELETE FROM service_tags WHERE domain = ? AND project = ? AND service_id = ?",
+        "DELETE FROM microservices WHERE domain = ? AND project = ? AND service_id = ?",
     ] {
         sqlx::query(sql)
+            .bind(&tenant.domain)
+            .bind(&tenant.project)
             .bind(id.as_str())
             .execute(&mut *conn)
             .await?;

@@ -33,8 +33,11 @@ pub async fn change_of(
         return Ok(None);
     };
     let instance = sqlx::query_as::<_, InstanceRecord>(select_instance!(
-        "WHERE i.service_id = ? AND i.instance_id = ? AND i.lease_expires_ms >= ?"
+        "WHERE i.domain = ? AND i.project = ? AND i.service_id = ? AND i.instance_id = ? \
+         AND i.lease_expires_ms >= ?"
     ))
+    .bind(&tenant.domain)
+    .bind(&tenant.project)
     .bind(service_id.as_str())
     .bind(instance_id.as_str())
     .bind(now)
@@ -57,7 +60,7 @@ pub(super) async fn deletions(
     provider: &ServiceRecord,
     now: i64,
 ) -> Result<Vec<Change>> {
-    let instances = live_instances_of(conn, &provider.service_id, now).await?;
+    let instances = live_instances_of(conn, tenant, &provider.service_id, now).await?;
     if instances.is_empty() {
         return Ok(Vec::new());
     }
@@ -82,10 +85,9 @@ pub async fn watching_consumers(
     provider: &ServiceRecord,
 ) -> Result<Vec<String>> {
     Ok(sqlx::query_scalar(
-        "SELECT DISTINCT d.consumer_id FROM dependencies d
-           JOIN microservices c ON c.service_id = d.consumer_id
-          WHERE c.domain = ? AND c.project = ? AND d.provider_env = ? AND d.provider_app = ?
-            AND d.provider_name = ?",
+        "SELECT DISTINCT consumer_id FROM dependencies
+          WHERE domain = ? AND project = ? AND provider_env = ? AND provider_app = ?
+            AND provider_name = ?",
     )
     .bind(&tenant.domain)
     .bind(&tenant.project)

@@ -22,21 +22,21 @@ pub async fn insert_service(
         .await
         .map_err(at(&p.ctx))?;
     for schema in &p.schemas {
-        store::upsert_schema(conn, p.id.as_str(), schema)
+        store::upsert_schema(conn, tenant, p.id.as_str(), schema)
             .await
             .map_err(at(&p.ctx))?;
     }
-    store::upsert_tags(conn, &p.id, &p.tags)
+    store::upsert_tags(conn, tenant, &p.id, &p.tags)
         .await
         .map_err(at(&p.ctx))?;
     let version = p.service.key.version.as_str();
     for (ctx, id, instance) in &p.instances {
-        store::insert_instance(conn, &p.id, id, version, instance, now)
+        store::insert_instance(conn, tenant, &p.id, id, version, instance, now)
             .await
             .map_err(at(ctx))?;
     }
     for (env, app, name) in &p.depends_on {
-        store::record_dependency(conn, p.id.as_str(), env, app, name)
+        store::record_dependency(conn, tenant, p.id.as_str(), env, app, name)
             .await
             .map_err(at(&p.ctx))?;
     }
@@ -62,6 +62,8 @@ struct ServiceRow {
 
 #[derive(sqlx::FromRow)]
 struct InstanceRow {
+    domain: String,
+    project: String,
     service_id: String,
     instance_id: String,
     host_name: String,
@@ -85,26 +87,30 @@ pub(super) async fn export_registry(
     .await?;
     // Expired instances are gone for every reader; the reaper just has not run yet.
     let instances: Vec<InstanceRow> = sqlx::query_as(
-        "SELECT service_id, instance_id, host_name, endpoints, status, properties,
-                health_interval, health_times
-           FROM instances WHERE lease_expires_ms >= ? ORDER BY service_id, instance_id",
+        "SELECT domain, project, service_id, instance_id, host_name, endpoints, status,
+                properties, health_interval, health_times
+           FROM instances WHERE lease_expires_ms >= ?
+          ORDER BY domain, project, service_id, instance_id",
     )
     .bind(crate::clock::store::now(&mut *conn).await?)
     .fetch_all(&mut *conn)
     .await?;
-    let schemas: Vec<(String, String, String, String)> = sqlx::query_as(
-        "SELECT service_id, schema_id, summary, schema FROM service_schemas
-          ORDER BY service_id, schema_id",
+    let schemas: Vec<(String, String, String, String, String, String)> = sqlx::query_as(
+        "SELECT domain, project, service_id, schema_id, summary, schema FROM service_schemas
+          ORDER BY domain, project, service_id, schema_id",
     )
     .fetch_all(&mut *conn)
     .await?;
-    let tags: Vec<(String, String, String)> =
-        sqlx::query_as("SELECT service_id, key, value FROM service_tags ORDER BY service_id, key")
-            .fetch_all(&mut *conn)
-            .await?;
-    let deps: Vec<(String, String, String, String)> = sqlx::query_as(
-        "SELECT consumer_id, provider_env, provider_app, provider_name FROM dependencies
-          ORDER BY consumer_id, provider_app, provider_name, provider_env",
+    let tags: Vec<(String, String, String, String, String)> = sqlx::query_as(
+        "SELECT domain, project, service_id, key, value FROM service_tags
+          ORDER BY domain, project, service_id, key",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let deps: Vec<(String, String, String, String, String, String)> = sqlx::query_as(
+        "SELECT domain, project, consumer_id, provider_env, provider_app, provider_name
+           FROM dependencies
+          ORDER BY domain, project, consumer_id, provider_app, provider_name, provider_env",
     )
     .fetch_all(&mut *conn)
     .await?;
@@ -112,6 +118,11 @@ pub(super) async fn export_registry(
     let mut tenants: Vec<TenantFx> = Vec::new();
     for s in &services {
         let id = &s.service_id;
+        // Ids are unique per tenant only: a child belongs to this service when its tenant
+        // and service id both match.
+        let mine = |domain: &str, project: &str, service: &str| {
+            domain == s.domain && project == s.project && service == id
+        };
         let service = ServiceFx {
             id: Some(id.clone()),
             app_id: Some(s.app_id.clone()),
@@ -126,7 +137,7 @@ pub(super) async fn export_registry(
             properties: column(&s.properties, "microservice properties")?,
             instances: instances
                 .iter()
-                .filter(|i| &i.service_id == id)
+                .filter(|i| mine(&i.domain, &i.project, &i.service_id))
                 .map(|i| {
                     Ok(InstanceFx {
                         id: Some(i.instance_id.clone()),
@@ -144,25 +155,25 @@ pub(super) async fn export_registry(
                 .collect::<Result<_, FixtureError>>()?,
             schemas: schemas
                 .iter()
-                .filter(|x| &x.0 == id)
+                .filter(|x| mine(&x.0, &x.1, &x.2))
                 .map(|x| SchemaFx {
-                    id: x.1.clone(),
-                    summary: x.2.clone(),
-                    schema: x.3.clone(),
+                    id: x.3.clone(),
+                    summary: x.4.clone(),
+                    schema: x.5.clone(),
                 })
                 .collect(),
             tags: tags
                 .iter()
-                .filter(|t| &t.0 == id)
-                .map(|t| (t.1.clone(), t.2.clone()))
+                .filter(|t| mine(&t.0, &t.1, &t.2))
+                .map(|t| (t.3.clone(), t.4.clone()))
                 .collect::<BTreeMap<_, _>>(),
             depends_on: deps
                 .iter()
-                .filter(|d| &d.0 == id)
+                .filter(|d| mine(&d.0, &d.1, &d.2))
                 .map(|d| ProviderFx {
-                    app_id: (d.2 != s.app_id).then(|| d.2.clone()),
-                    service_name: d.3.clone(),
-                    environment: (d.1 != s.environment).then(|| d.1.clone()),
+                    app_id: (d.4 != s.app_id).then(|| d.4.clone()),
+                    service_name: d.5.clone(),
+                    environment: (d.3 != s.environment).then(|| d.3.clone()),
                 })
                 .collect(),
         };

@@ -73,9 +73,13 @@ fn count(srv: &TestServer, sql: &str) -> i64 {
 fn orphans(srv: &TestServer) -> i64 {
     count(
         srv,
-        "SELECT (SELECT COUNT(*) FROM instances WHERE service_id NOT IN (SELECT service_id FROM microservices)) \
-         + (SELECT COUNT(*) FROM service_schemas WHERE service_id NOT IN (SELECT service_id FROM microservices)) \
-         + (SELECT COUNT(*) FROM service_tags WHERE service_id NOT IN (SELECT service_id FROM microservices)) \
-         + (SELECT COUNT(*) FROM dependencies WHERE consumer_id NOT IN (SELECT service_id FROM microservices))",
+        "SELECT (SELECT COUNT(*) FROM instances t WHERE NOT EXISTS (SELECT 1 FROM microservices m \
+             WHERE m.domain = t.domain AND m.project = t.project AND m.service_id = t.service_id)) \
+         + (SELECT COUNT(*) FROM service_schemas t WHERE NOT EXISTS (SELECT 1 FROM microservices m \
+             WHERE m.domain = t.domain AND m.project = t.project AND m.service_id = t.service_id)) \
+         + (SELECT COUNT(*) FROM service_tags t WHERE NOT EXISTS (SELECT 1 FROM microservices m \
+             WHERE m.domain = t.domain AND m.project = t.project AND m.service_id = t.service_id)) \
+         + (SELECT COUNT(*) FROM dependencies t WHERE NOT EXISTS (SELECT 1 FROM microservices m \
+             WHERE m.domain = t.domain AND m.project = t.project AND m.service_id = t.consumer_id))",
     )
 }

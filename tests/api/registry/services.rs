@@ -283,3 +283,65 @@ async fn single_delete_checks_in_service_center_order() {
     assert_eq!(count(&srv, "SELECT COUNT(*) FROM instances"), 0);
     assert_eq!(count(&srv, "SELECT COUNT(*) FROM dependencies"), 0);
 }
+
+/// Service Center keys services and instances by tenant: a custom id used in one tenant
+/// is free in another (cloudtwin refused it with 400010 until schema version 14), and
+/// the two never see or touch each other.
+#[tokio::test]
+async fn the_same_custom_ids_live_side_by_side_in_two_tenants() {
+    let (srv, reg) = server().await;
+    let team_a = reg.with_domain("team-a");
+    let team_b = reg.with_domain("team-b");
+    for (team, name) in [(&team_a, "orders"), (&team_b, "cart")] {
+        let reply = team
+            .post(
+                "/microservices",
+                json!({"service": {"serviceId": "shared-id", "serviceName": name, "version": "1.0"},
+                       "tags": {"owner": name}}),
+            )
+            .await;
+        assert_eq!(reply.json["serviceId"], "shared-id", "{}", reply.text);
+        let mut body = instance_body(8080);
+        body["instance"]["instanceId"] = json!("inst-1");
+        body["instance"]["hostName"] = json!(name);
+        assert_eq!(team.register("shared-id", body).await, "inst-1");
+    }
+    for (team, name) in [(&team_a, "orders"), (&team_b, "cart")] {
+        let reply = team.get("/microservices/shared-id").await;
+        assert_eq!(reply.json["service"]["serviceName"], name, "{}", reply.text);
+        let reply = team.get("/microservices/shared-id/instances/inst-1").await;
+        assert_eq!(reply.json["instance"]["hostName"], name, "{}", reply.text);
+        let reply = team.get("/microservices/shared-id/tags").await;
+        assert_eq!(reply.json["tags"], json!({"owner": name}));
+    }
+
+    // Deleting one tenant's service leaves the other's service, instance and tags.
+    let reply = team_a.delete("/microservices/shared-id?force=true").await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_error(&team_a.get("/microservices/shared-id").await, 400, "400012");
+    let reply = team_b
+        .put("/microservices/shared-id/instances/inst-1/heartbeat", None)
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let reply = team_b.get("/microservices/shared-id/tags").await;
+    assert_eq!(reply.json["tags"], json!({"owner": "cart"}));
+
+    // Re-created in the first tenant, the id is its own again.
+    let reply = team_a
+        .post(
+            "/microservices",
+            json!({"service": {"serviceId": "shared-id", "serviceName": "orders", "version": "2.0"}}),
+        )
+        .await;
+    assert_eq!(reply.json["serviceId"], "shared-id", "{}", reply.text);
+    let shared = "SELECT COUNT(*) FROM microservices WHERE service_id = 'shared-id'";
+    assert_eq!(count(&srv, shared), 2);
+    assert_eq!(
+        count(
+            &srv,
+            "SELECT COUNT(*) FROM instances WHERE instance_id = 'inst-1'"
+        ),
+        1
+    );
+    assert_eq!(super::orphans(&srv), 0);
+}

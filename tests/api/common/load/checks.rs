@@ -46,7 +46,8 @@ pub fn storage_problems(conn: &rusqlite::Connection) -> Vec<String> {
         let orphans = strings(
             conn,
             &format!(
-                "SELECT {column} FROM {table} WHERE {column} NOT IN (SELECT service_id FROM microservices)"
+                "SELECT {column} FROM {table} t WHERE NOT EXISTS (SELECT 1 FROM microservices m \
+                 WHERE m.domain = t.domain AND m.project = t.project AND m.service_id = t.{column})"
             ),
         );
         if !orphans.is_empty() {
