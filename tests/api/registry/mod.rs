@@ -7,6 +7,7 @@ mod flow;
 mod govern;
 mod instances;
 mod sc_admin;
+mod sc_ported;
 mod schemas;
 mod services;
 mod tags;

@@ -103,7 +103,12 @@ async fn list_service_detail_list_not_exist_service_detail_should_ok() {
     let path = "/microservices?options=all&serviceName=not-exist";
     let reply = get_outside(&reg, "govern", path).await;
     assert_eq!(reply.status, 200, "{}", reply.text);
-    assert_eq!(len_of(&reply.json["allServicesDetail"]), 0, "{}", reply.text);
+    assert_eq!(
+        len_of(&reply.json["allServicesDetail"]),
+        0,
+        "{}",
+        reply.text
+    );
     assert_counted(&reply.json, "services");
     assert_counted(&reply.json, "apps");
 }
@@ -160,7 +165,12 @@ async fn list_service_detail_with_not_exist_properties_should_return_empty() {
     );
     let reply = get_outside(&reg, "govern", &path).await;
     assert_eq!(reply.status, 200, "{}", reply.text);
-    assert_eq!(len_of(&reply.json["allServicesDetail"]), 0, "{}", reply.text);
+    assert_eq!(
+        len_of(&reply.json["allServicesDetail"]),
+        0,
+        "{}",
+        reply.text
+    );
 }
 
 /// Ported from server/resource/govern/govern_resource_test.go:
@@ -177,7 +187,7 @@ async fn list_app_list_app_should_ok() {
     assert_eq!(reply.status, 200, "{}", reply.text);
     let apps = reply.json["appIds"].as_array();
     assert!(
-        apps.is_some_and(|apps| apps.iter().any(|a| a == "list_app_app")),
+        apps.is_some_and(|apps| apps.iter().any(|a| *a == "list_app_app")),
         "{}",
         reply.text
     );

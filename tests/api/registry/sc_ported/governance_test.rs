@@ -5,8 +5,8 @@
 //! unregisters the instance, then the service (`force=true`), each expected to answer 200.
 
 use super::{
-    any_with, get_outside, go_instance, go_service, integration_server, json_str,
-    register_service, unregister_instance, unregister_service,
+    any_with, get_outside, go_instance, go_service, integration_server, json_str, register_service,
+    unregister_instance, unregister_service,
 };
 use crate::common::RegistryClient;
 

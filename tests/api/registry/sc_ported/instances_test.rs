@@ -137,7 +137,9 @@ async fn register_micro_service_instance_with_duplicate_params() {
 async fn register_micro_service_instance_with_valid_params() {
     let (_srv, reg) = integration_server().await;
     let f = before_each(&reg).await;
-    let reply = reg.post(&f.instances_path(), go_instance(9985, 60, 3)).await;
+    let reply = reg
+        .post(&f.instances_path(), go_instance(9985, 60, 3))
+        .await;
     assert_eq!(reply.status, 200, "{}", reply.text);
     let second = json_str(&reply, "instanceId");
     assert_ne!(second, f.instance);
@@ -300,7 +302,13 @@ async fn batch_find_micro_service_instance() {
     });
     let consumer = [("X-ConsumerId", f.consumer.as_str())];
     let reply = reg
-        .send(Method::POST, "/instances/action", None, &consumer, Some(&body))
+        .send(
+            Method::POST,
+            "/instances/action",
+            None,
+            &consumer,
+            Some(&body),
+        )
         .await;
     assert_eq!(reply.status, 400, "{}", reply.text);
 

@@ -292,7 +292,9 @@ async fn dependency_api_get_dependencies_for_providers_and_consumers() {
     );
 
     // Override with no providers at all.
-    let reply = reg.put("/dependencies", Some(dependencies(json!([])))).await;
+    let reply = reg
+        .put("/dependencies", Some(dependencies(json!([]))))
+        .await;
     assert_eq!(reply.status, 200, "{}", reply.text);
     let reply = reg.get(&providers_path).await;
     assert_eq!(reply.status, 200, "{}", reply.text);

@@ -60,7 +60,8 @@ async fn run(reg: &RegistryClient, id: &str, spec: Spec) {
                 "summary": "second0summary",
                 "schemaId": "second_schemaId"
             }]});
-            reg.post(&format!("/microservices/{id}/schemas"), body).await
+            reg.post(&format!("/microservices/{id}/schemas"), body)
+                .await
         }
         Spec::GetSchema => {
             reg.get(&format!("/microservices/{id}/schemas/second_schemaId"))
@@ -71,10 +72,7 @@ async fn run(reg: &RegistryClient, id: &str, spec: Spec) {
             reg.delete(&format!("/microservices/{id}/schemas/second_schemaId"))
                 .await
         }
-        Spec::DeleteService => {
-            reg.delete(&format!("/microservices/{id}?force=true"))
-                .await
-        }
+        Spec::DeleteService => reg.delete(&format!("/microservices/{id}?force=true")).await,
     };
     assert_eq!(reply.status, 200, "{}", reply.text);
 }
