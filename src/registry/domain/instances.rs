@@ -51,11 +51,11 @@ impl InstanceStatus {
 #[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DataCenter {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub name: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub region: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub available_zone: String,
 }
 

@@ -25,6 +25,16 @@ use super::error::RegistryError;
 
 type Result<T> = std::result::Result<T, RegistryError>;
 
+/// Java clients serialize an unset field as `null` (java-chassis sends the framework
+/// version as `null` when its jar has no manifest); Service Center reads that as empty.
+fn null_as_default<'de, D, T>(deserializer: D) -> std::result::Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Default + serde::Deserialize<'de>,
+{
+    Ok(<Option<T> as serde::Deserialize>::deserialize(deserializer)?.unwrap_or_default())
+}
+
 fn invalid(detail: impl Into<String>) -> RegistryError {
     RegistryError::InvalidParams(detail.into())
 }

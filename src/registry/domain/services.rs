@@ -163,17 +163,29 @@ pub struct ServiceBody {
 
 #[derive(Debug, Clone, Deserialize, serde::Serialize)]
 pub struct ServicePath {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub path: String,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_as_default",
+        skip_serializing_if = "BTreeMap::is_empty"
+    )]
     pub property: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
 pub struct Framework {
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_as_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub name: String,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_as_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub version: String,
 }
 

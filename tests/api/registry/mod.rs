@@ -1,6 +1,7 @@
 //! The ServiceComb v4 registry over HTTP, with auth off (tenant from `X-Domain-Name`).
 
 mod batch_delete;
+mod clients;
 mod dependencies;
 mod discovery;
 mod flow;
