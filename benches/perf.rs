@@ -440,13 +440,15 @@ async fn reg_store_load(
     conc: usize,
     secs: usize,
 ) -> Res<()> {
-    use cloudtwin::registry::domain::{FindQuery, InstanceId};
-    use cloudtwin::registry::store;
+    use cloudtwin::registry::Model;
+    use cloudtwin::registry::domain::FindQuery;
+    use cloudtwin::registry::model::Found;
     if op != "heartbeat" && op != "discovery" {
         return Err(format!("unknown operation {op}").into());
     }
     let heartbeat = op == "heartbeat";
     let db = Db::open(&settings(db)?).await?;
+    let model = Model::open(&db, wall_ms()).await?;
     let tenant = Arc::new(Tenant {
         domain: "default".into(),
         project: "default".into(),
@@ -457,7 +459,8 @@ async fn reg_store_load(
     let started = Instant::now();
     let mut workers = Vec::new();
     for _ in 0..conc.max(1) {
-        let (db, tenant, next, errors) = (db.clone(), tenant.clone(), next.clone(), errors.clone());
+        let (model, tenant, next, errors) =
+            (model.clone(), tenant.clone(), next.clone(), errors.clone());
         workers.push(tokio::spawn(async move {
             let mut lat = Vec::new();
             while Instant::now() < deadline {
@@ -465,29 +468,17 @@ async fn reg_store_load(
                 let t = Instant::now();
                 let ok = if heartbeat {
                     let (s, j) = ((i / k.max(1)) % n.max(1), i % k.max(1));
-                    let (Ok(sid), Ok(iid)) = (
-                        ServiceId::parse(&service_id(s)),
-                        InstanceId::parse(&format!("bench-ins-{s:05}-{j}")),
-                    ) else {
-                        break;
-                    };
-                    db.write(async |conn| {
-                        store::heartbeat(conn, &tenant, &sid, &iid, wall_ms()).await
-                    })
-                    .await
-                    .is_ok()
+                    let iid = format!("bench-ins-{s:05}-{j}");
+                    model.renew(&tenant, &service_id(s), &iid, wall_ms())
                 } else {
                     let name = format!("svc-{:05}", i % n.max(1));
                     let Ok(query) = FindQuery::parse(Some("bench"), Some(&name), None, None, false)
                     else {
                         break;
                     };
-                    match db.read().await {
-                        Ok(mut tx) => {
-                            store::find_instances(&mut tx, &tenant, &query, None, wall_ms())
-                                .await
-                                .is_ok_and(|found| !found.instances.is_empty())
-                        }
+                    match model.find(&tenant, &query, None, wall_ms()) {
+                        Ok((Found::Cached(r), _)) => !r.instances.is_empty(),
+                        Ok((Found::Fresh { live, .. }, _)) => !live.is_empty(),
                         Err(_) => false,
                     }
                 };

@@ -167,6 +167,9 @@ pub struct SmsSettings {
 #[derive(Debug, Clone, Deserialize)]
 pub struct RegistrySettings {
     pub reaper_period_ms: u64,
+    /// How often heartbeats renewed in memory are written to the file: what a crash can
+    /// lose of them (nothing expires because of it: a start renews every lease).
+    pub lease_flush_ms: u64,
     /// How often the WebSocket heartbeat pings (each Pong renews the lease).
     pub websocket_ping_ms: u64,
     /// Service Center 1.x's `version` rules in discovery (latest, 1.0+, ranges); off:
@@ -337,6 +340,12 @@ impl Settings {
             return bad(
                 "registry.websocket_ping_ms",
                 "must be 100 to 3600000 milliseconds",
+            );
+        }
+        if !(10..=60_000).contains(&self.registry.lease_flush_ms) {
+            return bad(
+                "registry.lease_flush_ms",
+                "must be 10 to 60000 milliseconds",
             );
         }
         if self.registry.reaper_period_ms == 0 {

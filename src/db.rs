@@ -223,6 +223,27 @@ impl Db {
         Ok(value)
     }
 
+    /// As [`Db::write`], then runs `committed` with the value while the writer connection
+    /// is still held: what it does (updating an in-memory copy of the rows) happens in
+    /// commit order, so no later commit's update can be overtaken by an earlier one's.
+    pub async fn write_then<T, U, E>(
+        &self,
+        work: impl AsyncFnOnce(&mut SqliteConnection) -> Result<T, E>,
+        committed: impl FnOnce(T) -> U,
+    ) -> Result<U, E>
+    where
+        E: From<sqlx::Error>,
+    {
+        use sqlx::Connection;
+        let mut conn = self.writer.acquire().await?;
+        let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
+        let value = work(&mut tx).await?;
+        tx.commit().await?;
+        let out = committed(value);
+        drop(conn);
+        Ok(out)
+    }
+
     /// The current schema version as recorded by refinery.
     pub async fn schema_version(&self) -> Result<i64, sqlx::Error> {
         sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM schema_history")

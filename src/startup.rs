@@ -53,8 +53,9 @@ pub struct Running {
     pub addr: SocketAddr,
 }
 
-/// Binds `settings.listen` (port 0 picks a free one) and builds the server.
-pub fn bind(state: AppState) -> std::io::Result<Running> {
+/// Binds `settings.listen` (port 0 picks a free one) and builds the server, with the
+/// registry's read model opened once the database holds what it will start with.
+pub fn bind(state: AppState, registry: registry::Model) -> std::io::Result<Running> {
     let listener = TcpListener::bind(state.settings.listen)?;
     let workers = std::thread::available_parallelism().map_or(1, usize::from);
     let per_worker = connection_cap(state.settings.server.max_connections).div_ceil(workers);
@@ -65,8 +66,14 @@ pub fn bind(state: AppState) -> std::io::Result<Running> {
     registry::start_reaper(
         state.db.clone(),
         state.clock.clone(),
+        registry.clone(),
         watchers.clone(),
         Duration::from_millis(state.settings.registry.reaper_period_ms),
+    );
+    registry::start_lease_writer(
+        state.db.clone(),
+        registry.clone(),
+        Duration::from_millis(state.settings.registry.lease_flush_ms),
     );
     sms::engine::start(state.db.clone(), state.clock.clone());
     let data = web::Data::new(state);
@@ -81,6 +88,7 @@ pub fn bind(state: AppState) -> std::io::Result<Running> {
         data.settings.auth.logins_per_address_per_minute,
     ));
     let watchers = web::Data::new(watchers);
+    let registry = web::Data::new(registry);
     let faults = web::Data::new(data.faults.clone());
     let journal = web::Data::new(data.journal.clone());
     let proxies = web::Data::new(crate::kit::TrustedProxies(
@@ -94,6 +102,7 @@ pub fn bind(state: AppState) -> std::io::Result<Running> {
             .app_data(proxies.clone())
             .app_data(faults.clone())
             .app_data(watchers.clone())
+            .app_data(registry.clone())
             .app_data(journal.clone())
             .app_data(web::PayloadConfig::new(limit))
             .app_data(
@@ -184,16 +193,22 @@ fn connection_cap(wanted: usize) -> usize {
     }
 }
 
-/// Runs the server until SIGINT/SIGTERM, then stops accepting, lets in-flight requests
-/// finish and closes the database pools.
+/// Opens the registry's read model (after any fixture was loaded), runs the server until
+/// SIGINT/SIGTERM, then stops accepting, lets in-flight requests finish and closes the
+/// database pools.
 pub async fn serve(state: AppState) -> anyhow::Result<()> {
     let db = state.db.clone();
     let journal = state.journal.clone();
-    let running = bind(state)?;
+    let registry = registry::Model::open(&db, state.clock.now_ms()).await?;
+    let running = bind(state, registry.clone())?;
     tracing::info!(addr = %running.addr, "listening");
     running.server.await?;
-    // The last batch of the journal goes in before the file closes.
+    // The last batch of the journal and the last lease renewals go in before the file
+    // closes.
     journal.flush().await;
+    if let Err(e) = registry.flush(&db).await {
+        tracing::warn!(error = %e, "lease renewals not written back at stop");
+    }
     db.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -103,6 +103,7 @@ struct ResetQuery {
 )]
 async fn reset(
     state: web::Data<AppState>,
+    registry: web::Data<crate::registry::Model>,
     query: web::Query<ResetQuery>,
 ) -> Result<HttpResponse, TwinError> {
     let fixture = match query.fixture.as_deref() {
@@ -123,8 +124,10 @@ async fn reset(
             ResetError::Fixture(e) => TwinError::Rejected(e.to_string(), StatusCode::BAD_REQUEST),
             ResetError::Demo(e) => internal(e),
         })?;
-    // The fault rules went with the rest; the cache follows the committed state.
+    // The fault rules and the registry went with the rest; their copies in memory
+    // follow the committed state before the answer.
     state.faults.reload().await.map_err(db_error)?;
+    registry.reload(&state.db).await.map_err(internal)?;
     Ok(HttpResponse::Ok().json(json!({
         "status": "reset",
         "fixture": query.fixture,

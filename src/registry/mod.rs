@@ -3,22 +3,26 @@
 
 pub mod domain;
 pub mod error;
+pub mod model;
 pub mod routes;
 pub mod store;
 
 use std::time::Duration;
 
+pub use model::Model;
 pub use routes::{Watchers, admin_routes, govern_routes, public_routes, routes};
 
 use crate::clock::Clock;
 use crate::db::Db;
 
-/// Removes expired instances every `period` until the database is closed, each round in its own short write
-/// transaction. Reads already hide expired instances, so the reaper only keeps the
-/// table small; a failed round is logged and retried at the next tick.
+/// Removes expired instances every `period` until the database is closed, each round in
+/// its own short write transaction. Reads already hide expired instances, so the reaper
+/// only keeps the table small (and tells the watchers); a failed round is logged and
+/// retried at the next tick.
 pub fn start_reaper(
     db: Db,
     clock: Clock,
+    model: Model,
     watchers: Watchers,
     period: Duration,
 ) -> tokio::task::JoinHandle<()> {
@@ -30,7 +34,7 @@ pub fn start_reaper(
             if db.is_closed() {
                 return;
             }
-            match reap(&db, clock.now_ms()).await {
+            match reap(&db, &model, clock.now_ms()).await {
                 Ok(gone) if gone.is_empty() => {}
                 Ok(gone) => {
                     tracing::debug!(removed = gone.len(), "reaped expired registry instances");
@@ -42,12 +46,39 @@ pub fn start_reaper(
     })
 }
 
-/// One reaper round: a probe on a reader, then the delete in a write transaction only
-/// when there is something to delete.
-async fn reap(db: &Db, now: i64) -> Result<Vec<store::Change>, error::RegistryError> {
-    if !store::any_expired(&mut *db.read().await?, now).await? {
+/// One reaper round: a probe of the in-memory leases, then the delete in a write
+/// transaction (after the renewals held in memory) only when there is something to delete.
+async fn reap(
+    db: &Db,
+    model: &Model,
+    now: i64,
+) -> Result<Vec<store::Change>, error::RegistryError> {
+    if !model.any_expired(now) {
         return Ok(Vec::new());
     }
-    db.write(async |conn| store::reap_expired(conn, now).await)
+    model
+        .write(db, async |conn, touched| {
+            let gone = store::reap_expired(conn, now).await?;
+            touched.changes(&gone);
+            Ok::<_, error::RegistryError>(gone)
+        })
         .await
+}
+
+/// Writes the lease renewals held in memory back to the file every `period` (the
+/// bound on what a crash can lose of them) until the database is closed.
+pub fn start_lease_writer(db: Db, model: Model, period: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(period);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            if db.is_closed() {
+                return;
+            }
+            if let Err(e) = model.flush(&db).await {
+                tracing::warn!(error = %e, detail = ?e, "lease renewals not written back yet");
+            }
+        }
+    })
 }

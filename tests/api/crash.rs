@@ -220,3 +220,137 @@ async fn kill_9_mid_migration_resumes_without_going_backwards() {
         .expect("counts");
     assert_eq!((rows, runs), (7, 0), "every subtask once, and the run over");
 }
+
+/// Heartbeats renew leases in memory and reach the file only every
+/// `registry.lease_flush_ms`: under registration and heartbeat load, killed with
+/// SIGKILL and restarted only after every lease in the file would have run out, every
+/// acknowledged registration is there and alive — nothing expires because of a restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn kill_9_under_heartbeats_keeps_every_acknowledged_instance() {
+    use crate::common::RegistryClient;
+    use serde_json::json;
+    use std::sync::Mutex;
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("cloudtwin.db");
+    let http = http_client();
+    let mut rng = rand::thread_rng();
+    // (service id, instance id) of every 200 answer to a registration.
+    let acknowledged: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
+    let mut token = None;
+    for round in 0..3 {
+        let mut server = cli::start(&db, &http).await;
+        let api = Client::new(http.clone(), server.base.clone());
+        let token = match &token {
+            Some(t) => t,
+            None => token.insert(Iam::new(api.clone()).demo_token().await),
+        };
+        let registry = RegistryClient::new(api.with_token(token), "default");
+        let so_far = acknowledged.lock().unwrap().clone();
+        all_alive(&registry, &so_far, &format!("round {round}")).await;
+        let clients: Vec<_> = (0..8)
+            .map(|n| {
+                let (registry, acknowledged) = (registry.clone(), acknowledged.clone());
+                tokio::spawn(async move {
+                    let body = json!({"service": {"serviceName": format!("beat-{n}"), "version": "1.0.0"}});
+                    let Some((200, reply)) =
+                        answer(&registry, Method::POST, "/microservices", Some(body)).await
+                    else {
+                        return;
+                    };
+                    let Some(service) = reply["serviceId"].as_str().map(str::to_owned) else {
+                        return;
+                    };
+                    let mut mine = Vec::new();
+                    for i in 0..10_000 {
+                        let body = json!({"instance": {"hostName": "h", "endpoints": [format!("rest://10.0.0.{n}:{i}")],
+                            "healthCheck": {"mode": "push", "interval": 2, "times": 0}}});
+                        let path = format!("/microservices/{service}/instances");
+                        let Some((200, reply)) =
+                            answer(&registry, Method::POST, &path, Some(body)).await
+                        else {
+                            return;
+                        };
+                        let id = reply["instanceId"].as_str().unwrap_or_default().to_owned();
+                        acknowledged.lock().unwrap().push((service.clone(), id.clone()));
+                        mine.push(id);
+                        for id in &mine {
+                            let path = format!("/microservices/{service}/instances/{id}/heartbeat");
+                            if !matches!(answer(&registry, Method::PUT, &path, None).await, Some((200, _))) {
+                                return;
+                            }
+                        }
+                    }
+                })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(rng.gen_range(500..1500))).await;
+        server.child.kill().expect("SIGKILL the server");
+        server.child.wait().expect("reap the server");
+        for client in clients {
+            client.await.expect("client task finished");
+        }
+        let conn = rusqlite::Connection::open(&db).expect("open the database after the kill");
+        let problems = load::storage_problems(&conn);
+        assert!(problems.is_empty(), "after kill {round}: {problems:#?}");
+        eprintln!(
+            "round {round}: {} registrations acknowledged so far",
+            acknowledged.lock().unwrap().len()
+        );
+        // Longer than any lease: only the restart's renewal keeps them.
+        tokio::time::sleep(Duration::from_millis(2_500)).await;
+    }
+    let mut server = cli::start(&db, &http).await;
+    let api = Client::new(http.clone(), server.base.clone());
+    let registry = RegistryClient::new(api.with_token(&token.expect("token")), "default");
+    let all = acknowledged.lock().unwrap().clone();
+    assert!(!all.is_empty());
+    all_alive(&registry, &all, "at the end").await;
+    server.child.kill().expect("stop the server");
+    server.child.wait().expect("reap the server");
+}
+
+/// A request to a server that may be killed under it: the status and JSON body (`Null`
+/// when empty), or `None` when no answer came.
+async fn answer(
+    registry: &crate::common::RegistryClient,
+    method: Method,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> Option<(u16, serde_json::Value)> {
+    let res = registry
+        .api()
+        .request(method, &registry.path(path), body.as_ref())
+        .send()
+        .await
+        .ok()?;
+    let status = res.status().as_u16();
+    let text = res.text().await.ok()?;
+    Some((status, serde_json::from_str(&text).unwrap_or_default()))
+}
+
+/// Every acknowledged instance is served alive, checked with one instance list per
+/// service right after the start (well within the two-second lease, however slow the
+/// machine).
+async fn all_alive(
+    registry: &crate::common::RegistryClient,
+    acknowledged: &[(String, String)],
+    when: &str,
+) {
+    let mut by_service: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+    for (service, instance) in acknowledged {
+        by_service.entry(service).or_default().push(instance);
+    }
+    for (service, wanted) in by_service {
+        let reply = registry
+            .get(&format!("/microservices/{service}/instances"))
+            .await;
+        assert_eq!(reply.status, 200, "{when}: {service}: {}", reply.text);
+        let served: Vec<&str> = reply.json["instances"]
+            .as_array()
+            .map(|l| l.iter().filter_map(|i| i["instanceId"].as_str()).collect())
+            .unwrap_or_default();
+        let missing: Vec<&&str> = wanted.iter().filter(|w| !served.contains(w)).collect();
+        assert!(missing.is_empty(), "{when}: {service} lost {missing:?}");
+    }
+}

@@ -67,7 +67,7 @@ fn is_alias(s: &str) -> bool {
 }
 
 /// The tenant every registry row belongs to: the caller's domain and the path's project.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Tenant {
     pub domain: String,
     pub project: String,

@@ -5,6 +5,7 @@ use serde::Deserialize;
 
 use super::super::domain::{Dependency, DependencyBody, DependencyMode, ServiceId};
 use super::super::error::RegistryError;
+use super::super::model::Model;
 use super::super::store;
 use super::super::store::ServiceRecord;
 use super::views::service_views;
@@ -37,14 +38,18 @@ async fn put_dependencies(
     body: JsonBody<DependenciesBody>,
     mode: DependencyMode,
     state: &AppState,
+    model: &Model,
 ) -> Reply {
     caller.require("cse:dependency:update")?;
     let body = body.parse()?;
     let tenant = tenant(&caller, project_id)?;
     let dependencies = Dependency::parse_all(body.dependencies, mode)?;
-    state
-        .db
-        .write(async |conn| store::put_dependencies(conn, &tenant, &dependencies, mode).await)
+    model
+        .write(&state.db, async |conn, touched| {
+            store::put_dependencies(conn, &tenant, &dependencies, mode).await?;
+            touched.rules(&tenant, None);
+            Ok::<_, RegistryError>(())
+        })
         .await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Deprecation", "version=\"v4\""))
@@ -65,6 +70,7 @@ async fn override_dependencies(
     path: web::Path<ProjectRoute>,
     body: JsonBody<DependenciesBody>,
     state: web::Data<AppState>,
+    model: web::Data<Model>,
 ) -> Reply {
     put_dependencies(
         caller,
@@ -72,6 +78,7 @@ async fn override_dependencies(
         body,
         DependencyMode::Override,
         &state,
+        &model,
     )
     .await
 }
@@ -90,8 +97,17 @@ async fn add_dependencies(
     path: web::Path<ProjectRoute>,
     body: JsonBody<DependenciesBody>,
     state: web::Data<AppState>,
+    model: web::Data<Model>,
 ) -> Reply {
-    put_dependencies(caller, &path.project_id, body, DependencyMode::Add, &state).await
+    put_dependencies(
+        caller,
+        &path.project_id,
+        body,
+        DependencyMode::Add,
+        &state,
+        &model,
+    )
+    .await
 }
 
 #[derive(Deserialize)]

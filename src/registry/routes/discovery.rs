@@ -1,12 +1,16 @@
 //! Discovery: `GET /instances` finds the live instances of provider versions.
 
 use actix_web::{HttpRequest, HttpResponse, web};
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 
 use super::super::domain::{FindQuery, InstanceId, ServiceId};
 use super::super::error::RegistryError;
+use super::super::model::{Found, Model, Rendered};
 use super::super::store;
-use super::views::instances_reply;
+use super::views::{render_found, revision_reply};
 use super::*;
 use crate::error::Rejection;
 use crate::extract::JsonBody;
@@ -52,6 +56,7 @@ async fn find_instances(
     path: web::Path<ProjectRoute>,
     query: web::Query<FindParams>,
     state: web::Data<AppState>,
+    model: web::Data<Model>,
 ) -> Reply {
     caller.require("cse:instance:discover")?;
     let tenant = tenant(&caller, &path.project_id)?;
@@ -63,8 +68,8 @@ async fn find_instances(
         state.settings.registry.version_rules,
     )?;
     let consumer = consumer_of(&req)?;
-    let instances = find_recording(&state, &tenant, &find, consumer.as_ref()).await?;
-    instances_reply(instances, query.rev.as_deref())
+    let found = find_recording(&state, &model, &tenant, &find, consumer.as_ref()).await?;
+    revision_reply(found.body.clone(), &found.rev, query.rev.as_deref())
 }
 
 /// The `X-ConsumerId` header, when one is sent.
@@ -80,22 +85,30 @@ fn consumer_of(req: &HttpRequest) -> Result<Option<ServiceId>, RegistryError> {
     }
 }
 
-/// Finds a provider's instances in a read, then records the consumer → provider rule
-/// the lookup taught, in a write of its own (only when it is new).
+/// Finds a provider's instances in the read model (rendered once for as long as they
+/// stay the same), then records the consumer → provider rule the lookup taught, in a
+/// write of its own (only when it is new).
 async fn find_recording(
     state: &AppState,
+    model: &Model,
     tenant: &Tenant,
     find: &FindQuery,
     consumer: Option<&ServiceId>,
-) -> Result<Vec<store::InstanceRecord>, RegistryError> {
-    let mut tx = state.db.read().await?;
-    let found =
-        store::find_instances(&mut tx, tenant, find, consumer, state.clock.now_ms()).await?;
-    drop(tx);
-    if let Some(rule) = found.new_dependency {
-        state
-            .db
-            .write(async |conn| {
+) -> Result<Arc<Rendered>, RegistryError> {
+    let (found, rule) = model.find(tenant, find, consumer, state.clock.now_ms())?;
+    let rendered = match found {
+        Found::Cached(rendered) => rendered,
+        Found::Fresh { live, slot } => {
+            let rendered = render_found(live)?;
+            if let Some(slot) = slot {
+                Rendered::keep(&slot, rendered.clone());
+            }
+            rendered
+        }
+    };
+    if let Some(rule) = rule {
+        model
+            .write(&state.db, async |conn, touched| {
                 store::record_dependency(
                     conn,
                     tenant,
@@ -104,11 +117,13 @@ async fn find_recording(
                     &rule.app_id,
                     &rule.service_name,
                 )
-                .await
+                .await?;
+                touched.rules(tenant, Some(&rule.consumer_id));
+                Ok::<_, RegistryError>(())
             })
             .await?;
     }
-    Ok(found.instances)
+    Ok(rendered)
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -157,8 +172,8 @@ struct BatchFindBody {
 struct FindResult {
     index: usize,
     rev: String,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    instances: Vec<super::views::InstanceView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    instances: Option<Box<RawValue>>,
 }
 
 #[derive(Serialize)]
@@ -194,18 +209,17 @@ impl BatchResult {
         &mut self,
         index: usize,
         known: Option<&str>,
-        outcome: Result<Vec<store::InstanceRecord>, RegistryError>,
+        outcome: Result<Arc<Rendered>, RegistryError>,
     ) -> Result<(), RegistryError> {
         match outcome {
-            Ok(records) => {
-                let (rendered, _, rev) = super::views::rendered(records)?;
-                if known == Some(rev.as_str()) {
+            Ok(rendered) => {
+                if known == Some(rendered.rev.as_str()) {
                     self.not_modified.push(index);
                 } else {
                     self.updated.push(FindResult {
                         index,
-                        rev,
-                        instances: rendered.instances,
+                        rev: rendered.rev.clone(),
+                        instances: (!rendered.instances.is_empty()).then(|| rendered.array.clone()),
                     });
                 }
             }
@@ -251,6 +265,7 @@ async fn instances_action(
     query: web::Query<ActionQuery>,
     body: JsonBody<BatchFindBody>,
     state: web::Data<AppState>,
+    model: web::Data<Model>,
 ) -> Reply {
     #[derive(Serialize)]
     struct Reply {
@@ -314,31 +329,29 @@ async fn instances_action(
     if !finds.is_empty() {
         let mut part = BatchResult::default();
         for (index, (find, item)) in finds.iter().zip(&services).enumerate() {
-            let outcome = find_recording(&state, &tenant, find, consumer.as_ref()).await;
+            let outcome = find_recording(&state, &model, &tenant, find, consumer.as_ref()).await;
             part.add(index, item.rev.as_deref(), outcome)?;
         }
         reply.services = Some(part);
     }
     if !keys.is_empty() {
         let mut part = BatchResult::default();
-        let mut tx = state.db.read().await?;
         for (index, ((service_id, instance_id), item)) in keys.iter().zip(&instances).enumerate() {
-            let outcome = store::get_instance(
-                &mut tx,
-                &tenant,
-                service_id,
-                instance_id,
-                state.clock.now_ms(),
-            )
-            .await
-            .map(|record| vec![record])
-            .map_err(|e| match e {
-                RegistryError::ServiceNotExists(_) => RegistryError::ServiceNotExists(format!(
-                    "Provider[{}] does not exist.",
-                    service_id.as_str()
-                )),
-                other => other,
-            });
+            let outcome = model
+                .instance(
+                    &tenant,
+                    service_id.as_str(),
+                    instance_id.as_str(),
+                    state.clock.now_ms(),
+                )
+                .and_then(|entry| render_found(vec![entry]))
+                .map_err(|e| match e {
+                    RegistryError::ServiceNotExists(_) => RegistryError::ServiceNotExists(format!(
+                        "Provider[{}] does not exist.",
+                        service_id.as_str()
+                    )),
+                    other => other,
+                });
             part.add(index, item.rev.as_deref(), outcome)?;
         }
         reply.instances = Some(part);

@@ -10,7 +10,7 @@ use actix_ws::{CloseCode, CloseReason, Message};
 
 use super::super::domain::{InstanceId, ServiceId};
 use super::super::error::RegistryError;
-use super::super::store;
+use super::super::model::Model;
 use super::{InstanceRoute, tenant};
 use crate::iam::Caller;
 use crate::state::AppState;
@@ -41,6 +41,7 @@ pub async fn heartbeat_socket(
     caller: Caller,
     path: web::Path<InstanceRoute>,
     state: web::Data<AppState>,
+    model: web::Data<Model>,
 ) -> Result<HttpResponse, RegistryError> {
     caller.require("cse:instance:heartbeat")?;
     let tenant = tenant(&caller, &path.project_id)?;
@@ -50,25 +51,27 @@ pub async fn heartbeat_socket(
         RegistryError::InvalidParams(format!("the socket heartbeat is a WebSocket: {e}"))
     })?;
     let state = state.into_inner();
+    let model = model.into_inner();
     let every = Duration::from_millis(state.settings.registry.websocket_ping_ms);
     actix_web::rt::spawn(async move {
-        let renew = async |ids: &(ServiceId, InstanceId)| {
-            let now = state.clock.now_ms();
-            state
-                .db
-                .write(async |conn| store::heartbeat(conn, &tenant, &ids.0, &ids.1, now).await)
-                .await
+        let renew = |ids: &(ServiceId, InstanceId)| {
+            model.renew(
+                &tenant,
+                ids.0.as_str(),
+                ids.1.as_str(),
+                state.clock.now_ms(),
+            )
         };
         // As Service Center: upgraded first, then closed with 4001 for an unknown instance.
         let known = match &ids {
-            Ok(ids) => match state.db.read().await {
-                Ok(mut tx) => {
-                    store::get_instance(&mut tx, &tenant, &ids.0, &ids.1, state.clock.now_ms())
-                        .await
-                        .is_ok()
-                }
-                Err(_) => false,
-            },
+            Ok(ids) => model
+                .instance(
+                    &tenant,
+                    ids.0.as_str(),
+                    ids.1.as_str(),
+                    state.clock.now_ms(),
+                )
+                .is_ok(),
             Err(_) => false,
         };
         let ids = match ids {
@@ -83,14 +86,12 @@ pub async fn heartbeat_socket(
         loop {
             tokio::select! {
                 message = messages.recv() => match message {
-                    Some(Ok(Message::Pong(_))) => match renew(&ids).await {
-                        Ok(()) => {}
-                        Err(RegistryError::InstanceNotExists(_)) => {
+                    Some(Ok(Message::Pong(_))) => {
+                        if !renew(&ids) {
                             let _ = session.close(gone()).await;
                             return;
                         }
-                        Err(e) => tracing::warn!(error = ?e, "socket heartbeat not recorded"),
-                    },
+                    }
                     Some(Ok(Message::Ping(bytes))) => {
                         if session.pong(&bytes).await.is_err() {
                             break;

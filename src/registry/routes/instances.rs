@@ -10,8 +10,9 @@ use super::super::domain::{
     self, InstanceBody, InstanceId, InstanceRef, InstanceStatus, NewInstance, ServiceId,
 };
 use super::super::error::RegistryError;
+use super::super::model::Model;
 use super::super::store;
-use super::views::{InstanceView, instances_reply};
+use super::views::{InstanceView, render_found, revision_reply};
 use super::watcher::Watchers;
 use super::*;
 use crate::extract::JsonBody;
@@ -72,6 +73,7 @@ async fn register_instance(
     path: web::Path<ServiceRoute>,
     body: JsonBody<RegisterBody>,
     state: web::Data<AppState>,
+    model: web::Data<Model>,
     watchers: web::Data<Watchers>,
 ) -> Reply {
     caller.require("cse:instance:register")?;
@@ -82,11 +84,18 @@ async fn register_instance(
         .instance
         .ok_or_else(|| RegistryError::InvalidParams("Request body is empty".into()))?;
     let instance = NewInstance::parse(instance)?;
-    let (id, created) = state
-        .db
-        .write(async |conn| {
-            store::register_instance(conn, &tenant, &service_id, &instance, state.clock.now_ms())
-                .await
+    let (id, created) = model
+        .write(&state.db, async |conn, touched| {
+            let registered = store::register_instance(
+                conn,
+                &tenant,
+                &service_id,
+                &instance,
+                state.clock.now_ms(),
+            )
+            .await?;
+            touched.instance(&tenant, service_id.as_str(), registered.0.as_str());
+            Ok::<_, RegistryError>(registered)
         })
         .await?;
     watchers
@@ -108,14 +117,14 @@ async fn list_instances(
     path: web::Path<ServiceRoute>,
     query: web::Query<RevQuery>,
     state: web::Data<AppState>,
+    model: web::Data<Model>,
 ) -> Reply {
     caller.require("cse:instance:list")?;
     let tenant = tenant(&caller, &path.project_id)?;
     let service_id = ServiceId::parse(&path.service_id)?;
-    let mut tx = state.db.read().await?;
-    let instances =
-        store::list_instances(&mut tx, &tenant, &service_id, state.clock.now_ms()).await?;
-    instances_reply(instances, query.rev.as_deref())
+    let live = model.instances_of(&tenant, service_id.as_str(), state.clock.now_ms())?;
+    let rendered = render_found(live)?;
+    revision_reply(rendered.body.clone(), &rendered.rev, query.rev.as_deref())
 }
 
 fn instance_ids(path: &InstanceRoute) -> Result<(ServiceId, InstanceId), RegistryError> {
@@ -137,20 +146,19 @@ async fn get_instance(
     caller: Caller,
     path: web::Path<InstanceRoute>,
     state: web::Data<AppState>,
+    model: web::Data<Model>,
 ) -> Reply {
     caller.require("cse:instance:get")?;
     let tenant = tenant(&caller, &path.project_id)?;
     let (service_id, instance_id) = instance_ids(&path)?;
-    let mut tx = state.db.read().await?;
-    let instance = store::get_instance(
-        &mut tx,
+    let instance = model.instance(
         &tenant,
-        &service_id,
-        &instance_id,
+        service_id.as_str(),
+        instance_id.as_str(),
         state.clock.now_ms(),
-    )
-    .await?;
-    Ok(HttpResponse::Ok().json(json!({ "instance": InstanceView::try_from(instance)? })))
+    )?;
+    let view = InstanceView::try_from(instance.record.clone())?;
+    Ok(HttpResponse::Ok().json(json!({ "instance": view })))
 }
 
 #[utoipa::path(
@@ -165,22 +173,24 @@ async fn deregister_instance(
     caller: Caller,
     path: web::Path<InstanceRoute>,
     state: web::Data<AppState>,
+    model: web::Data<Model>,
     watchers: web::Data<Watchers>,
 ) -> Reply {
     caller.require("cse:instance:deregister")?;
     let tenant = tenant(&caller, &path.project_id)?;
     let (service_id, instance_id) = instance_ids(&path)?;
-    let gone = state
-        .db
-        .write(async |conn| {
-            store::deregister_instance(
+    let gone = model
+        .write(&state.db, async |conn, touched| {
+            let gone = store::deregister_instance(
                 conn,
                 &tenant,
                 &service_id,
                 &instance_id,
                 state.clock.now_ms(),
             )
-            .await
+            .await?;
+            touched.instance(&tenant, service_id.as_str(), instance_id.as_str());
+            Ok::<_, RegistryError>(gone)
         })
         .await?;
     watchers.publish(&state.db, vec![gone]).await;
@@ -199,23 +209,17 @@ async fn heartbeat(
     caller: Caller,
     path: web::Path<InstanceRoute>,
     state: web::Data<AppState>,
+    model: web::Data<Model>,
 ) -> Reply {
     caller.require("cse:instance:heartbeat")?;
     let tenant = tenant(&caller, &path.project_id)?;
     let (service_id, instance_id) = instance_ids(&path)?;
-    state
-        .db
-        .write(async |conn| {
-            store::heartbeat(
-                conn,
-                &tenant,
-                &service_id,
-                &instance_id,
-                state.clock.now_ms(),
-            )
-            .await
-        })
-        .await?;
+    let now = state.clock.now_ms();
+    if !model.renew(&tenant, service_id.as_str(), instance_id.as_str(), now) {
+        return Err(RegistryError::InstanceNotExists(
+            "Instance does not exist.".into(),
+        ));
+    }
     Ok(ok_empty())
 }
 
@@ -249,6 +253,7 @@ async fn heartbeats(
     path: web::Path<ProjectRoute>,
     body: JsonBody<HeartbeatsBody>,
     state: web::Data<AppState>,
+    model: web::Data<Model>,
 ) -> Reply {
     caller.require("cse:instance:heartbeat")?;
     let tenant = tenant(&caller, &path.project_id)?;
@@ -269,12 +274,11 @@ async fn heartbeats(
             err_message,
         });
     }
-    let renewed = state
-        .db
-        .write(async |conn| {
-            store::heartbeat_many(conn, &tenant, &valid, state.clock.now_ms()).await
-        })
-        .await?;
+    let now = state.clock.now_ms();
+    let renewed: Vec<bool> = valid
+        .iter()
+        .map(|(service, instance)| model.renew(&tenant, service, instance, now))
+        .collect();
     let missing = RegistryError::InstanceNotExists("Instance does not exist.".into());
     let mut renewed = renewed.into_iter();
     for result in results.iter_mut().filter(|r| r.err_message.is_none()) {
@@ -305,6 +309,7 @@ async fn set_instance_status(
     path: web::Path<InstanceRoute>,
     query: web::Query<StatusQuery>,
     state: web::Data<AppState>,
+    model: web::Data<Model>,
     watchers: web::Data<Watchers>,
 ) -> Reply {
     caller.require("cse:instance:update")?;
@@ -312,11 +317,11 @@ async fn set_instance_status(
     let (service_id, instance_id) = instance_ids(&path)?;
     let status = InstanceStatus::parse(query.value.as_deref().unwrap_or(""))?;
     let now = state.clock.now_ms();
-    let changed = state
-        .db
-        .write(async |conn| {
+    let changed = model
+        .write(&state.db, async |conn, touched| {
             store::set_instance_status(conn, &tenant, &service_id, &instance_id, status, now)
                 .await?;
+            touched.instance(&tenant, service_id.as_str(), instance_id.as_str());
             store::change_of(conn, &tenant, &service_id, &instance_id, "UPDATE", now).await
         })
         .await?;
@@ -340,6 +345,7 @@ async fn set_instance_properties(
     path: web::Path<InstanceRoute>,
     body: JsonBody<PropertiesBody>,
     state: web::Data<AppState>,
+    model: web::Data<Model>,
     watchers: web::Data<Watchers>,
 ) -> Reply {
     caller.require("cse:instance:update")?;
@@ -347,9 +353,9 @@ async fn set_instance_properties(
     let (service_id, instance_id) = instance_ids(&path)?;
     let properties = required_properties(body.parse()?)?;
     let now = state.clock.now_ms();
-    let changed = state
-        .db
-        .write(async |conn| {
+    let changed = model
+        .write(&state.db, async |conn, touched| {
+            touched.instance(&tenant, service_id.as_str(), instance_id.as_str());
             store::set_instance_properties(
                 conn,
                 &tenant,
@@ -399,6 +405,7 @@ async fn set_statuses_where(
     path: web::Path<ProjectRoute>,
     body: JsonBody<StatusesBody>,
     state: web::Data<AppState>,
+    model: web::Data<Model>,
     watchers: web::Data<Watchers>,
 ) -> Reply {
     caller.require("cse:instance:update")?;
@@ -406,10 +413,13 @@ async fn set_statuses_where(
     let body = body.parse()?;
     let status = InstanceStatus::parse(body.status.as_deref().unwrap_or(""))?;
     let matches = body.matches.properties;
-    let changed = state
-        .db
-        .write(async |conn| {
-            store::set_statuses_where(conn, &tenant, &matches, status, state.clock.now_ms()).await
+    let changed = model
+        .write(&state.db, async |conn, touched| {
+            let changed =
+                store::set_statuses_where(conn, &tenant, &matches, status, state.clock.now_ms())
+                    .await?;
+            touched.changes(&changed);
+            Ok::<_, RegistryError>(changed)
         })
         .await?;
     watchers.publish(&state.db, changed).await;

@@ -6,6 +6,7 @@ use serde_json::json;
 
 use super::super::domain::{self, Schema, SchemaBody, SchemaId, ServiceId};
 use super::super::error::RegistryError;
+use super::super::model::Model;
 use super::super::store;
 use super::super::store::SchemaRecord;
 use super::*;
@@ -47,14 +48,14 @@ async fn replace_schemas(
     path: web::Path<ServiceRoute>,
     body: JsonBody<SchemasBody>,
     state: web::Data<AppState>,
+    model: web::Data<Model>,
 ) -> Reply {
     caller.require("cse:schema:update")?;
     let tenant = tenant(&caller, &path.project_id)?;
     let service_id = ServiceId::parse(&path.service_id)?;
     let schemas = Schema::parse_set(body.parse()?.schemas)?;
-    state
-        .db
-        .write(async |conn| {
+    model
+        .write(&state.db, async |conn, _| {
             store::replace_schemas(conn, &tenant, &service_id, &schemas, state.clock.now_ms()).await
         })
         .await?;
@@ -82,14 +83,14 @@ async fn put_schema(
     path: web::Path<SchemaRoute>,
     body: JsonBody<SchemaBody>,
     state: web::Data<AppState>,
+    model: web::Data<Model>,
 ) -> Reply {
     caller.require("cse:schema:update")?;
     let tenant = tenant(&caller, &path.project_id)?;
     let (service_id, schema_id) = schema_ids(&path)?;
     let schema = Schema::parse_for(schema_id, body.parse()?)?;
-    state
-        .db
-        .write(async |conn| {
+    model
+        .write(&state.db, async |conn, _| {
             store::put_schema(conn, &tenant, &service_id, &schema, state.clock.now_ms()).await
         })
         .await?;
@@ -182,13 +183,15 @@ async fn delete_schema(
     caller: Caller,
     path: web::Path<SchemaRoute>,
     state: web::Data<AppState>,
+    model: web::Data<Model>,
 ) -> Reply {
     caller.require("cse:schema:delete")?;
     let tenant = tenant(&caller, &path.project_id)?;
     let (service_id, schema_id) = schema_ids(&path)?;
-    state
-        .db
-        .write(async |conn| store::delete_schema(conn, &tenant, &service_id, &schema_id).await)
+    model
+        .write(&state.db, async |conn, _| {
+            store::delete_schema(conn, &tenant, &service_id, &schema_id).await
+        })
         .await?;
     Ok(ok_empty())
 }

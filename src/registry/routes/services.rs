@@ -9,6 +9,7 @@ use super::super::domain::{
     ServiceIds,
 };
 use super::super::error::RegistryError;
+use super::super::model::Model;
 use super::super::store;
 use super::super::store::ServiceFilter;
 use super::views::{ServiceView, service_views};
@@ -60,6 +61,7 @@ async fn create_service(
     path: web::Path<ProjectRoute>,
     body: JsonBody<CreateServiceBody>,
     state: web::Data<AppState>,
+    model: web::Data<Model>,
 ) -> Reply {
     caller.require("cse:microservice:create")?;
     let tenant = tenant(&caller, &path.project_id)?;
@@ -75,10 +77,9 @@ async fn create_service(
         .into_iter()
         .map(NewInstance::parse)
         .collect::<Result<Vec<_>, _>>()?;
-    let id = state
-        .db
-        .write(async |conn| {
-            store::create_service(
+    let id = model
+        .write(&state.db, async |conn, touched| {
+            let id = store::create_service(
                 conn,
                 &tenant,
                 service,
@@ -86,7 +87,9 @@ async fn create_service(
                 instances,
                 state.clock.now_ms(),
             )
-            .await
+            .await?;
+            touched.service(&tenant, id.as_str());
+            Ok::<_, RegistryError>(id)
         })
         .await?;
     Ok(HttpResponse::Ok().json(json!({ "serviceId": id.as_str() })))
@@ -244,14 +247,14 @@ async fn set_service_properties(
     path: web::Path<ServiceRoute>,
     body: JsonBody<PropertiesBody>,
     state: web::Data<AppState>,
+    model: web::Data<Model>,
 ) -> Reply {
     caller.require("cse:microservice:update")?;
     let tenant = tenant(&caller, &path.project_id)?;
     let id = ServiceId::parse(&path.service_id)?;
     let properties = required_properties(body.parse()?)?;
-    state
-        .db
-        .write(async |conn| {
+    model
+        .write(&state.db, async |conn, _| {
             store::set_service_properties(conn, &tenant, &id, &properties, state.clock.now_ms())
                 .await
         })
@@ -279,16 +282,19 @@ async fn delete_service(
     path: web::Path<ServiceRoute>,
     query: web::Query<ForceQuery>,
     state: web::Data<AppState>,
+    model: web::Data<Model>,
     watchers: web::Data<Watchers>,
 ) -> Reply {
     caller.require("cse:microservice:delete")?;
     let tenant = tenant(&caller, &path.project_id)?;
     let force = domain::parse_force(query.force.as_deref())?;
     let id = ServiceId::parse(&path.service_id)?;
-    let gone = state
-        .db
-        .write(async |conn| {
-            store::delete_service(conn, &tenant, &id, force, state.clock.now_ms()).await
+    let gone = model
+        .write(&state.db, async |conn, touched| {
+            let gone =
+                store::delete_service(conn, &tenant, &id, force, state.clock.now_ms()).await?;
+            touched.service(&tenant, id.as_str());
+            Ok::<_, RegistryError>(gone)
         })
         .await?;
     watchers.publish(&state.db, gone).await;
@@ -328,6 +334,7 @@ async fn delete_services(
     query: web::Query<ForceQuery>,
     body: JsonBody<DeleteServicesBody>,
     state: web::Data<AppState>,
+    model: web::Data<Model>,
     watchers: web::Data<Watchers>,
 ) -> Reply {
     caller.require("cse:microservice:delete")?;
@@ -339,10 +346,12 @@ async fn delete_services(
     // (the SMS batch delete, all or nothing, is the other way round).
     let mut services = Vec::new();
     for id in ids.iter() {
-        let outcome = state
-            .db
-            .write(async |conn| {
-                store::delete_service(conn, &tenant, id, force, state.clock.now_ms()).await
+        let outcome = model
+            .write(&state.db, async |conn, touched| {
+                let gone =
+                    store::delete_service(conn, &tenant, id, force, state.clock.now_ms()).await?;
+                touched.service(&tenant, id.as_str());
+                Ok::<_, RegistryError>(gone)
             })
             .await;
         if let Err(e @ (RegistryError::Internal(_) | RegistryError::Unavailable(_))) = &outcome {

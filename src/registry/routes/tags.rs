@@ -4,6 +4,7 @@ use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
 use super::super::domain::{self, ServiceId};
+use super::super::model::Model;
 use super::super::store;
 use super::*;
 use crate::extract::JsonBody;
@@ -44,14 +45,14 @@ async fn add_tags(
     path: web::Path<ServiceRoute>,
     body: JsonBody<TagsBody>,
     state: web::Data<AppState>,
+    model: web::Data<Model>,
 ) -> Reply {
     caller.require("cse:tag:update")?;
     let tenant = tenant(&caller, &path.project_id)?;
     let service_id = ServiceId::parse(&path.service_id)?;
     let tags = domain::parse_tags(body.parse()?.tags)?;
-    state
-        .db
-        .write(async |conn| {
+    model
+        .write(&state.db, async |conn, _| {
             store::add_tags(conn, &tenant, &service_id, &tags, domain::MAX_TAGS).await
         })
         .await?;
@@ -104,15 +105,17 @@ async fn update_tag(
     path: web::Path<TagRoute>,
     query: web::Query<TagValueQuery>,
     state: web::Data<AppState>,
+    model: web::Data<Model>,
 ) -> Reply {
     caller.require("cse:tag:update")?;
     let tenant = tenant(&caller, &path.project_id)?;
     let service_id = ServiceId::parse(&path.service_id)?;
     let key = domain::parse_tag_key(&path.key)?;
     let value = domain::parse_tag_value(query.value.as_deref().unwrap_or(""))?;
-    state
-        .db
-        .write(async |conn| store::update_tag(conn, &tenant, &service_id, &key, &value).await)
+    model
+        .write(&state.db, async |conn, _| {
+            store::update_tag(conn, &tenant, &service_id, &key, &value).await
+        })
         .await?;
     Ok(ok_empty())
 }
@@ -129,14 +132,16 @@ async fn delete_tags(
     caller: Caller,
     path: web::Path<TagRoute>,
     state: web::Data<AppState>,
+    model: web::Data<Model>,
 ) -> Reply {
     caller.require("cse:tag:delete")?;
     let tenant = tenant(&caller, &path.project_id)?;
     let service_id = ServiceId::parse(&path.service_id)?;
     let keys = domain::parse_tag_keys(&path.key)?;
-    state
-        .db
-        .write(async |conn| store::delete_tags(conn, &tenant, &service_id, &keys).await)
+    model
+        .write(&state.db, async |conn, _| {
+            store::delete_tags(conn, &tenant, &service_id, &keys).await
+        })
         .await?;
     Ok(ok_empty())
 }

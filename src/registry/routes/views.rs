@@ -2,12 +2,16 @@
 
 use std::collections::BTreeMap;
 
+use std::sync::Arc;
+
 use actix_web::HttpResponse;
+use actix_web::web::Bytes;
 use serde::Serialize;
 use sha1::{Digest, Sha1};
 
 use super::super::domain::{DataCenter, Framework, ServicePath};
 use super::super::error::RegistryError;
+use super::super::model::{InstanceEntry, Rendered};
 use super::super::store::{InstanceRecord, ServiceRecord};
 use super::Reply;
 
@@ -169,37 +173,11 @@ impl InstanceView {
     }
 }
 
-/// `{"instances":[...]}`, or `{}` when there are none, as Service Center replies, with
+/// The answer of discovery, `{"instances":[...]}` or `{}` as Service Center replies, with
 /// an `X-Resource-Revision` that changes whenever the reply would; a client that sends
 /// the revision it already holds as `rev` gets 304 instead of the same list again.
-/// Heartbeats do not touch the rendered instances, so they do not change the revision.
-#[derive(Serialize)]
-pub(super) struct Instances {
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub instances: Vec<InstanceView>,
-}
-
-/// Instances as discovery renders them, the JSON of `{"instances": [...]}` and its
-/// revision: the SHA-1 of that JSON, so it changes exactly when the answer would
-/// (heartbeats do not touch what is rendered), and is the same whichever route asks.
-pub(super) fn rendered(
-    records: Vec<InstanceRecord>,
-) -> Result<(Instances, Vec<u8>, String), RegistryError> {
-    let instances = Instances {
-        instances: records
-            .into_iter()
-            .map(InstanceView::try_from)
-            .collect::<Result<_, _>>()?,
-    };
-    let body =
-        serde_json::to_vec(&instances).map_err(|e| RegistryError::Internal(e.to_string()))?;
-    let revision = hex::encode(Sha1::digest(&body));
-    Ok((instances, body, revision))
-}
-
-pub(super) fn instances_reply(records: Vec<InstanceRecord>, known: Option<&str>) -> Reply {
-    let (_, body, revision) = rendered(records)?;
-    if known == Some(revision.as_str()) {
+pub(super) fn revision_reply(body: Bytes, revision: &str, known: Option<&str>) -> Reply {
+    if known == Some(revision) {
         return Ok(HttpResponse::NotModified()
             .insert_header(("X-Resource-Revision", revision))
             .finish());
@@ -208,4 +186,29 @@ pub(super) fn instances_reply(records: Vec<InstanceRecord>, known: Option<&str>)
         .insert_header(("X-Resource-Revision", revision))
         .content_type("application/json")
         .body(body))
+}
+
+/// Renders the live instances the read model found, for it to keep: the array alone
+/// (for the batch find), the body `GET /instances` sends, and its revision: the SHA-1
+/// of that body, so it changes exactly when the answer would (heartbeats do not touch
+/// what is rendered) and is the same whichever route asks.
+pub(super) fn render_found(live: Vec<Arc<InstanceEntry>>) -> Result<Arc<Rendered>, RegistryError> {
+    let internal = |e: serde_json::Error| RegistryError::Internal(e.to_string());
+    let views = live
+        .iter()
+        .map(|e| InstanceView::try_from(e.record.clone()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let array = serde_json::value::to_raw_value(&views).map_err(internal)?;
+    let body: Bytes = if views.is_empty() {
+        Bytes::from_static(b"{}")
+    } else {
+        format!("{{\"instances\":{}}}", array.get()).into()
+    };
+    let rev = hex::encode(Sha1::digest(&body));
+    Ok(Arc::new(Rendered {
+        instances: live,
+        array,
+        body,
+        rev,
+    }))
 }

@@ -27,6 +27,8 @@ pub struct InstanceRecord {
     pub version: String,
     pub created_at: i64,
     pub modified_at: i64,
+    /// When the lease was last renewed, in simulated milliseconds.
+    pub last_heartbeat_ms: i64,
 }
 
 /// Inserts a new instance under its requested or a generated id; an id given twice in
@@ -186,28 +188,6 @@ pub async fn list_instances(
     live_instances_of(conn, tenant, service_id.as_str(), now).await
 }
 
-pub async fn get_instance(
-    conn: &mut SqliteConnection,
-    tenant: &Tenant,
-    service_id: &ServiceId,
-    instance_id: &InstanceId,
-    now: i64,
-) -> Result<InstanceRecord> {
-    require_service(conn, tenant, service_id).await?;
-    sqlx::query_as::<_, InstanceRecord>(select_instance!(
-        "WHERE i.domain = ? AND i.project = ? AND i.service_id = ? AND i.instance_id = ? \
-         AND i.lease_expires_ms >= ?"
-    ))
-    .bind(&tenant.domain)
-    .bind(&tenant.project)
-    .bind(service_id.as_str())
-    .bind(instance_id.as_str())
-    .bind(now)
-    .fetch_optional(&mut *conn)
-    .await?
-    .ok_or_else(instance_missing)
-}
-
 /// Runs one instance update (its SQL binds the instance's service id and instance id
 /// last) and turns "no live instance of this tenant" into 400017.
 pub(super) async fn update_instance(
@@ -341,46 +321,6 @@ pub async fn deregister_instance(
     Ok(change)
 }
 
-pub async fn heartbeat(
-    conn: &mut SqliteConnection,
-    tenant: &Tenant,
-    service_id: &ServiceId,
-    instance_id: &InstanceId,
-    now: i64,
-) -> Result<()> {
-    if renew(conn, tenant, service_id.as_str(), instance_id.as_str(), now).await? {
-        Ok(())
-    } else {
-        Err(instance_missing())
-    }
-}
-
-/// Renews many leases in one transaction; each item gets its own outcome.
-pub async fn heartbeat_many(
-    conn: &mut SqliteConnection,
-    tenant: &Tenant,
-    items: &[(String, String)],
-    now: i64,
-) -> Result<Vec<bool>> {
-    let mut renewed = Vec::with_capacity(items.len());
-    for (service, instance) in items {
-        renewed.push(renew(conn, tenant, service, instance, now).await?);
-    }
-    Ok(renewed)
-}
-
-/// Whether any lease has expired: an index probe the reaper runs on a reader first, so
-/// that an idle round never queues for the single writer connection ahead of requests.
-pub async fn any_expired(conn: &mut SqliteConnection, now: i64) -> Result<bool> {
-    Ok(
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM instances WHERE lease_expires_ms < ?)")
-            .bind(now)
-            .fetch_one(&mut *conn)
-            .await?,
-    )
-}
-
-/// Removes every instance whose lease expired before `now`; returns how many went.
 /// Deletes every expired instance; each as it was, with its service and tenant, for the
 /// watchers (Service Center tells them DELETE on lease expiry).
 pub async fn reap_expired(conn: &mut SqliteConnection, now: i64) -> Result<Vec<Change>> {

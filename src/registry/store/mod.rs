@@ -23,7 +23,21 @@ macro_rules! select_instance {
         concat!(
             "SELECT i.service_id, i.instance_id, i.host_name, i.endpoints, i.status, i.properties, ",
             "i.health_mode, i.health_interval, i.health_times, i.health_port, i.health_url, ",
-            "i.data_center, i.version, i.created_at, i.modified_at FROM instances i ",
+            "i.data_center, i.version, i.created_at, i.modified_at, i.last_heartbeat_ms ",
+            "FROM instances i ",
+            $rest
+        )
+    };
+}
+
+/// The instance columns with the row's tenant first, for the read model's load.
+macro_rules! select_instance_of_tenant {
+    ($rest:literal) => {
+        concat!(
+            "SELECT i.domain, i.project, i.service_id, i.instance_id, i.host_name, i.endpoints, ",
+            "i.status, i.properties, i.health_mode, i.health_interval, i.health_times, ",
+            "i.health_port, i.health_url, i.data_center, i.version, i.created_at, i.modified_at, ",
+            "i.last_heartbeat_ms FROM instances i ",
             $rest
         )
     };
@@ -42,17 +56,17 @@ fn instance_missing() -> RegistryError {
 }
 
 mod dependencies;
-mod discovery;
 mod instances;
 mod schemas;
 mod services;
+mod snapshot;
 mod tags;
 mod watch;
 
 pub use dependencies::*;
-pub use discovery::*;
 pub use instances::*;
 pub use schemas::*;
 pub use services::*;
+pub use snapshot::*;
 pub use tags::*;
 pub use watch::*;

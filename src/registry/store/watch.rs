@@ -84,16 +84,12 @@ pub async fn watching_consumers(
     tenant: &Tenant,
     provider: &ServiceRecord,
 ) -> Result<Vec<String>> {
-    Ok(sqlx::query_scalar(
-        "SELECT DISTINCT consumer_id FROM dependencies
-          WHERE domain = ? AND project = ? AND provider_env = ? AND provider_app = ?
-            AND provider_name = ?",
+    consumers_naming(
+        conn,
+        tenant,
+        &provider.environment,
+        &provider.app_id,
+        &provider.service_name,
     )
-    .bind(&tenant.domain)
-    .bind(&tenant.project)
-    .bind(&provider.environment)
-    .bind(&provider.app_id)
-    .bind(&provider.service_name)
-    .fetch_all(conn)
-    .await?)
+    .await
 }

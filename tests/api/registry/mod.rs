@@ -7,6 +7,7 @@ mod discovery;
 mod flow;
 mod govern;
 mod instances;
+mod model;
 mod sc_admin;
 mod sc_ported;
 mod schemas;

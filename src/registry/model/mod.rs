@@ -1,0 +1,273 @@
+//! The registry's read model: every tenant's services, instances and dependency rules
+//! in memory, so that discovery and heartbeats — a registry's whole load — never wait
+//! for SQLite. SQLite stays the truth: the model is loaded from the file at start and
+//! changed only after a write commits, with the rows that write touched as the file
+//! then holds them, in commit order ([`Model::write`]). A rolled-back write never shows.
+//!
+//! The one exception is the lease: a heartbeat renews it here and answers at once;
+//! renewals reach the file in one transaction every `registry.lease_flush_ms`, and
+//! before any other registry write (so every transaction sees exact leases). A crash
+//! loses at most that long of renewals, which costs nothing: at start every instance
+//! in the file gets a full lease ([`store::renew_all`]).
+
+mod tenant;
+mod touched;
+
+use std::collections::HashMap;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex, PoisonError, RwLock, RwLockReadGuard};
+
+use sqlx::SqliteConnection;
+
+use super::domain::{FindQuery, ServiceId, Tenant};
+use super::error::RegistryError;
+use super::store;
+use crate::db::Db;
+
+pub use tenant::{Found, InstanceEntry, NameKey, NewDependency, RenderSlot, Rendered, TenantModel};
+use touched::Fresh;
+pub use touched::Touched;
+
+#[derive(Clone, Default)]
+pub struct Model(Arc<Inner>);
+
+#[derive(Default)]
+struct Inner {
+    tenants: RwLock<HashMap<Tenant, TenantModel>>,
+    /// Instances renewed since the last write-back.
+    renewed: Mutex<Vec<Arc<InstanceEntry>>>,
+}
+
+impl Model {
+    /// Gives every instance in the file a full lease from `now`, then reads the file.
+    pub async fn open(db: &Db, now: i64) -> Result<Self, RegistryError> {
+        let model = Self::default();
+        model
+            .write(db, async |conn, touched| {
+                store::renew_all(conn, now).await?;
+                touched.everything();
+                Ok::<_, RegistryError>(())
+            })
+            .await?;
+        Ok(model)
+    }
+
+    /// Reads the whole file again, after a write outside the registry's own (a reset, a
+    /// fixture) committed.
+    pub async fn reload(&self, db: &Db) -> Result<(), RegistryError> {
+        self.write(db, async |_, touched| {
+            touched.everything();
+            Ok::<_, RegistryError>(())
+        })
+        .await
+    }
+
+    fn tenants(&self) -> RwLockReadGuard<'_, HashMap<Tenant, TenantModel>> {
+        self.0
+            .tenants
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Runs a registry write transaction: first the pending lease renewals, then `work`,
+    /// which notes in `touched` what it changed; those rows are read back in the same
+    /// transaction and put in the model after the commit, before the next write begins.
+    pub async fn write<T, E>(
+        &self,
+        db: &Db,
+        work: impl AsyncFnOnce(&mut SqliteConnection, &mut Touched) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<sqlx::Error> + From<RegistryError>,
+    {
+        let mut flushed = Vec::new();
+        let outcome = db
+            .write_then(
+                async |conn| {
+                    flushed = self.take_renewed();
+                    save(conn, &flushed).await?;
+                    let mut touched = Touched::default();
+                    let value = work(conn, &mut touched).await?;
+                    let fresh = touched.read(conn, self).await?;
+                    Ok((value, fresh))
+                },
+                |(value, fresh)| {
+                    self.apply(fresh);
+                    value
+                },
+            )
+            .await;
+        if outcome.is_err() {
+            // Rolled back with the rest: they go with the next write.
+            self.requeue(flushed);
+        }
+        outcome
+    }
+
+    /// Writes the pending renewals back (the `lease_flush_ms` tick).
+    pub async fn flush(&self, db: &Db) -> Result<(), RegistryError> {
+        if self
+            .0
+            .renewed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .is_empty()
+        {
+            return Ok(());
+        }
+        self.write(db, async |_, _| Ok::<_, RegistryError>(()))
+            .await
+    }
+
+    fn take_renewed(&self) -> Vec<Arc<InstanceEntry>> {
+        let taken = std::mem::take(
+            &mut *self
+                .0
+                .renewed
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner),
+        );
+        // Cleared before the lease is read (in `save`): a renewal racing this one is
+        // either in what is read, or queued again for the next write-back.
+        for entry in &taken {
+            entry.dirty.store(false, Ordering::SeqCst);
+        }
+        taken
+    }
+
+    fn requeue(&self, entries: Vec<Arc<InstanceEntry>>) {
+        let mut renewed = self
+            .0
+            .renewed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        for entry in entries {
+            if !entry.dirty.swap(true, Ordering::SeqCst) {
+                renewed.push(entry);
+            }
+        }
+    }
+
+    /// A heartbeat: renews a live instance's lease in memory. False when the tenant has
+    /// no such live instance.
+    pub fn renew(&self, tenant: &Tenant, service_id: &str, instance_id: &str, now: i64) -> bool {
+        // Under the read lock: a write replacing the entry waits, then carries this
+        // renewal over (it keeps the newer lease of the entry it replaces).
+        let tenants = self.tenants();
+        let Some(entry) = tenants
+            .get(tenant)
+            .and_then(|t| t.instance(service_id, instance_id))
+            .filter(|e| e.alive(now))
+        else {
+            return false;
+        };
+        if entry.renew(now) {
+            self.0
+                .renewed
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(entry.clone());
+        }
+        true
+    }
+
+    /// Discovery; see [`TenantModel::find`].
+    pub fn find(
+        &self,
+        tenant: &Tenant,
+        query: &FindQuery,
+        consumer: Option<&ServiceId>,
+        now: i64,
+    ) -> Result<(Found, Option<NewDependency>), RegistryError> {
+        let tenants = self.tenants();
+        match tenants.get(tenant) {
+            Some(t) => t.find(query, consumer, now),
+            None => TenantModel::default().find(query, consumer, now),
+        }
+    }
+
+    /// The live instances of one service of the tenant; 400012 when there is no such
+    /// service.
+    pub fn instances_of(
+        &self,
+        tenant: &Tenant,
+        service_id: &str,
+        now: i64,
+    ) -> Result<Vec<Arc<InstanceEntry>>, RegistryError> {
+        let tenants = self.tenants();
+        let t = tenants
+            .get(tenant)
+            .filter(|t| t.service(service_id).is_some())
+            .ok_or_else(|| RegistryError::ServiceNotExists("Service does not exist.".into()))?;
+        Ok(t.live_instances(service_id, now))
+    }
+
+    /// One live instance: 400012 without the service, 400017 without the instance.
+    pub fn instance(
+        &self,
+        tenant: &Tenant,
+        service_id: &str,
+        instance_id: &str,
+        now: i64,
+    ) -> Result<Arc<InstanceEntry>, RegistryError> {
+        let tenants = self.tenants();
+        let t = tenants
+            .get(tenant)
+            .filter(|t| t.service(service_id).is_some())
+            .ok_or_else(|| RegistryError::ServiceNotExists("Service does not exist.".into()))?;
+        t.instance(service_id, instance_id)
+            .filter(|e| e.alive(now))
+            .cloned()
+            .ok_or_else(|| RegistryError::InstanceNotExists("Instance does not exist.".into()))
+    }
+
+    /// Whether any instance's lease has run out (the reaper's probe).
+    pub fn any_expired(&self, now: i64) -> bool {
+        self.tenants()
+            .values()
+            .any(|t| t.all_instances().any(|e| !e.alive(now)))
+    }
+
+    /// Services and instances held, for the status page and tests.
+    pub fn counts(&self) -> (usize, usize) {
+        let tenants = self.tenants();
+        let services = tenants.values().map(TenantModel::service_count).sum();
+        let instances = tenants.values().map(|t| t.all_instances().count()).sum();
+        (services, instances)
+    }
+
+    fn apply(&self, fresh: Vec<Fresh>) {
+        if fresh.is_empty() {
+            return;
+        }
+        let mut tenants = self
+            .0
+            .tenants
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        for f in fresh {
+            f.apply(&mut tenants);
+        }
+        tenants.retain(|_, t| !t.is_empty());
+    }
+}
+
+/// Writes renewals back, in the caller's transaction.
+async fn save(
+    conn: &mut SqliteConnection,
+    entries: &[Arc<InstanceEntry>],
+) -> Result<(), RegistryError> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let renewals: Vec<store::Renewal<'_>> = entries
+        .iter()
+        .map(|e| store::Renewal {
+            tenant: &e.tenant,
+            service_id: &e.record.service_id,
+            instance_id: &e.record.instance_id,
+            at_ms: e.heartbeat_ms(),
+        })
+        .collect();
+    store::save_renewals(conn, &renewals).await
+}

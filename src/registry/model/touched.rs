@@ -1,0 +1,267 @@
+//! What a registry write changed, read back in its own transaction so the model can
+//! take it over after the commit.
+
+use std::collections::{HashMap, HashSet};
+
+use sqlx::SqliteConnection;
+
+use super::super::domain::Tenant;
+use super::super::error::RegistryError;
+use super::super::store::{
+    self, InstanceRecord, RuleRow, ServiceHead, TenantInstance, TenantService,
+};
+use super::{Model, NameKey, TenantModel};
+
+/// Noted by a write as it goes: which rows the model must read again.
+#[derive(Default)]
+pub struct Touched {
+    items: Vec<Touch>,
+    everything: bool,
+}
+
+enum Touch {
+    /// The service row, all its instances, its own rules, and (when it is gone) the
+    /// rules of other consumers naming it, which may have gone with it.
+    Service(Tenant, String),
+    Instance(Tenant, String, String),
+    /// One consumer's rules, or every rule of the tenant.
+    Rules(Tenant, Option<String>),
+}
+
+impl Touched {
+    pub fn service(&mut self, tenant: &Tenant, id: &str) {
+        self.items
+            .push(Touch::Service(tenant.clone(), id.to_owned()));
+    }
+
+    pub fn instance(&mut self, tenant: &Tenant, service_id: &str, instance_id: &str) {
+        self.items.push(Touch::Instance(
+            tenant.clone(),
+            service_id.to_owned(),
+            instance_id.to_owned(),
+        ));
+    }
+
+    /// The instances the watchers are told about are exactly the ones a write changed.
+    pub fn changes(&mut self, changes: &[store::Change]) {
+        for c in changes {
+            self.instance(&c.tenant, &c.instance.service_id, &c.instance.instance_id);
+        }
+    }
+
+    pub fn rules(&mut self, tenant: &Tenant, consumer: Option<&str>) {
+        self.items
+            .push(Touch::Rules(tenant.clone(), consumer.map(str::to_owned)));
+    }
+
+    /// Reset, fixtures: read the whole file again.
+    pub fn everything(&mut self) {
+        self.everything = true;
+    }
+
+    pub(super) async fn read(
+        self,
+        conn: &mut SqliteConnection,
+        model: &Model,
+    ) -> Result<Vec<Fresh>, RegistryError> {
+        if self.everything {
+            return Ok(vec![Fresh::Everything {
+                services: store::all_services(conn).await?,
+                instances: store::all_instances(conn).await?,
+                rules: store::all_rules(conn).await?,
+            }]);
+        }
+        let mut fresh = Vec::with_capacity(self.items.len());
+        for item in self.items {
+            fresh.push(match item {
+                Touch::Service(tenant, id) => {
+                    let head = store::service_head(conn, &tenant, &id).await?;
+                    let instances = store::instances_of(conn, &tenant, &id).await?;
+                    let rules = pairs(store::rules_of(conn, &tenant, Some(&id)).await?);
+                    let held = model
+                        .tenants()
+                        .get(&tenant)
+                        .and_then(|t| t.service(&id).map(|s| name_of(s)));
+                    let naming = match (&head, held) {
+                        (None, Some(name)) => {
+                            let consumers = store::consumers_naming(
+                                conn,
+                                &tenant,
+                                &name.environment,
+                                &name.app_id,
+                                &name.service_name,
+                            )
+                            .await?;
+                            Some((name, consumers.into_iter().collect()))
+                        }
+                        _ => None,
+                    };
+                    Fresh::Service {
+                        tenant,
+                        id,
+                        head,
+                        instances,
+                        rules,
+                        naming,
+                    }
+                }
+                Touch::Instance(tenant, service_id, instance_id) => {
+                    let row = store::instance_row(conn, &tenant, &service_id, &instance_id).await?;
+                    Fresh::Instance {
+                        tenant,
+                        service_id,
+                        instance_id,
+                        row,
+                    }
+                }
+                Touch::Rules(tenant, consumer) => {
+                    let rules = pairs(store::rules_of(conn, &tenant, consumer.as_deref()).await?);
+                    Fresh::Rules {
+                        tenant,
+                        consumer,
+                        rules,
+                    }
+                }
+            });
+        }
+        Ok(fresh)
+    }
+}
+
+fn name_of(s: &ServiceHead) -> NameKey {
+    NameKey {
+        environment: s.environment.clone(),
+        app_id: s.app_id.clone(),
+        service_name: s.service_name.clone(),
+    }
+}
+
+fn pairs(rows: Vec<RuleRow>) -> Vec<(String, NameKey)> {
+    rows.into_iter()
+        .map(|r| {
+            (
+                r.consumer_id,
+                NameKey {
+                    environment: r.provider_env,
+                    app_id: r.provider_app,
+                    service_name: r.provider_name,
+                },
+            )
+        })
+        .collect()
+}
+
+/// Rows as a committed write left them.
+pub(super) enum Fresh {
+    Service {
+        tenant: Tenant,
+        id: String,
+        head: Option<ServiceHead>,
+        instances: Vec<InstanceRecord>,
+        rules: Vec<(String, NameKey)>,
+        /// A deleted service's name and the consumers whose rules still name it.
+        naming: Option<(NameKey, HashSet<String>)>,
+    },
+    Instance {
+        tenant: Tenant,
+        service_id: String,
+        instance_id: String,
+        row: Option<InstanceRecord>,
+    },
+    Rules {
+        tenant: Tenant,
+        consumer: Option<String>,
+        rules: Vec<(String, NameKey)>,
+    },
+    Everything {
+        services: Vec<TenantService>,
+        instances: Vec<TenantInstance>,
+        rules: Vec<RuleRow>,
+    },
+}
+
+impl Fresh {
+    pub(super) fn apply(self, tenants: &mut HashMap<Tenant, TenantModel>) {
+        match self {
+            Fresh::Service {
+                tenant,
+                id,
+                head,
+                instances,
+                rules,
+                naming,
+            } => {
+                let t = tenants.entry(tenant.clone()).or_default();
+                match head {
+                    Some(head) => {
+                        t.put_service(head);
+                        t.set_instances(&tenant, &id, instances);
+                        t.set_rules(Some(&id), rules);
+                    }
+                    None => t.remove_service(&id),
+                }
+                if let Some((name, keep)) = naming {
+                    t.set_consumers_of(&name, &keep);
+                }
+            }
+            Fresh::Instance {
+                tenant,
+                service_id,
+                instance_id,
+                row,
+            } => {
+                let t = tenants.entry(tenant.clone()).or_default();
+                match row {
+                    Some(row) => t.put_instance(&tenant, row),
+                    None => t.remove_instance(&service_id, &instance_id),
+                }
+            }
+            Fresh::Rules {
+                tenant,
+                consumer,
+                rules,
+            } => {
+                tenants
+                    .entry(tenant)
+                    .or_default()
+                    .set_rules(consumer.as_deref(), rules);
+            }
+            Fresh::Everything {
+                services,
+                instances,
+                rules,
+            } => {
+                tenants.clear();
+                for s in services {
+                    let tenant = Tenant {
+                        domain: s.domain,
+                        project: s.project,
+                    };
+                    tenants.entry(tenant).or_default().put_service(s.service);
+                }
+                for i in instances {
+                    let tenant = Tenant {
+                        domain: i.domain,
+                        project: i.project,
+                    };
+                    let t = tenants.entry(tenant.clone()).or_default();
+                    t.put_instance(&tenant, i.instance);
+                }
+                let mut by_tenant: HashMap<Tenant, Vec<RuleRow>> = HashMap::new();
+                for r in rules {
+                    let tenant = Tenant {
+                        domain: r.domain.clone(),
+                        project: r.project.clone(),
+                    };
+                    by_tenant.entry(tenant).or_default().push(r);
+                }
+                for (tenant, rows) in by_tenant {
+                    tenants
+                        .entry(tenant)
+                        .or_default()
+                        .set_rules(None, pairs(rows));
+                }
+            }
+        }
+    }
+}

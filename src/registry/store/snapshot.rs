@@ -1,0 +1,206 @@
+//! What the in-memory read model copies from the file: every row at start, and after a
+//! write the rows it touched, read in the write's own transaction. Also the lease
+//! renewals the model holds, written back in batches.
+
+use sqlx::SqliteConnection;
+
+use super::super::domain::*;
+use super::*;
+
+/// The part of a service that discovery needs; none of it changes after registration.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ServiceHead {
+    pub service_id: String,
+    pub environment: String,
+    pub app_id: String,
+    pub service_name: String,
+    pub alias: String,
+    pub version: String,
+    pub created_at: i64,
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct TenantService {
+    pub domain: String,
+    pub project: String,
+    #[sqlx(flatten)]
+    pub service: ServiceHead,
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct TenantInstance {
+    pub domain: String,
+    pub project: String,
+    #[sqlx(flatten)]
+    pub instance: InstanceRecord,
+}
+
+/// A dependency rule: consumer id → provider (environment, app, name).
+#[derive(Debug, sqlx::FromRow)]
+pub struct RuleRow {
+    pub domain: String,
+    pub project: String,
+    pub consumer_id: String,
+    pub provider_env: String,
+    pub provider_app: String,
+    pub provider_name: String,
+}
+
+macro_rules! select_head {
+    ($rest:literal) => {
+        concat!(
+            "SELECT domain, project, service_id, environment, app_id, service_name, alias, ",
+            "version, created_at FROM microservices ",
+            $rest
+        )
+    };
+}
+
+pub async fn all_services(conn: &mut SqliteConnection) -> Result<Vec<TenantService>> {
+    Ok(sqlx::query_as(select_head!(""))
+        .fetch_all(&mut *conn)
+        .await?)
+}
+
+pub async fn all_instances(conn: &mut SqliteConnection) -> Result<Vec<TenantInstance>> {
+    Ok(sqlx::query_as(select_instance_of_tenant!(""))
+        .fetch_all(&mut *conn)
+        .await?)
+}
+
+pub async fn all_rules(conn: &mut SqliteConnection) -> Result<Vec<RuleRow>> {
+    Ok(sqlx::query_as(
+        "SELECT domain, project, consumer_id, provider_env, provider_app, provider_name \
+         FROM dependencies",
+    )
+    .fetch_all(&mut *conn)
+    .await?)
+}
+
+pub async fn service_head(
+    conn: &mut SqliteConnection,
+    tenant: &Tenant,
+    service_id: &str,
+) -> Result<Option<ServiceHead>> {
+    let row: Option<TenantService> = sqlx::query_as(select_head!(
+        "WHERE domain = ? AND project = ? AND service_id = ?"
+    ))
+    .bind(&tenant.domain)
+    .bind(&tenant.project)
+    .bind(service_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(row.map(|r| r.service))
+}
+
+/// Every instance of a service, expired or not: the model checks leases when it reads.
+pub async fn instances_of(
+    conn: &mut SqliteConnection,
+    tenant: &Tenant,
+    service_id: &str,
+) -> Result<Vec<InstanceRecord>> {
+    Ok(sqlx::query_as::<_, InstanceRecord>(select_instance!(
+        "WHERE i.domain = ? AND i.project = ? AND i.service_id = ?"
+    ))
+    .bind(&tenant.domain)
+    .bind(&tenant.project)
+    .bind(service_id)
+    .fetch_all(&mut *conn)
+    .await?)
+}
+
+pub async fn instance_row(
+    conn: &mut SqliteConnection,
+    tenant: &Tenant,
+    service_id: &str,
+    instance_id: &str,
+) -> Result<Option<InstanceRecord>> {
+    Ok(sqlx::query_as::<_, InstanceRecord>(select_instance!(
+        "WHERE i.domain = ? AND i.project = ? AND i.service_id = ? AND i.instance_id = ?"
+    ))
+    .bind(&tenant.domain)
+    .bind(&tenant.project)
+    .bind(service_id)
+    .bind(instance_id)
+    .fetch_optional(&mut *conn)
+    .await?)
+}
+
+/// The rules of one tenant: all of them (`consumer` None) or one consumer's.
+pub async fn rules_of(
+    conn: &mut SqliteConnection,
+    tenant: &Tenant,
+    consumer: Option<&str>,
+) -> Result<Vec<RuleRow>> {
+    Ok(sqlx::query_as(
+        "SELECT domain, project, consumer_id, provider_env, provider_app, provider_name \
+         FROM dependencies WHERE domain = ?1 AND project = ?2 \
+         AND (?3 IS NULL OR consumer_id = ?3)",
+    )
+    .bind(&tenant.domain)
+    .bind(&tenant.project)
+    .bind(consumer)
+    .fetch_all(&mut *conn)
+    .await?)
+}
+
+/// One lease renewal held in memory: the instance and when it was renewed.
+pub struct Renewal<'a> {
+    pub tenant: &'a Tenant,
+    pub service_id: &'a str,
+    pub instance_id: &'a str,
+    pub at_ms: i64,
+}
+
+/// Writes renewals back; a renewal older than what the file holds changes nothing, and
+/// one of an instance deleted meanwhile matches no row.
+pub async fn save_renewals(conn: &mut SqliteConnection, renewals: &[Renewal<'_>]) -> Result<()> {
+    for r in renewals {
+        sqlx::query(
+            "UPDATE instances SET last_heartbeat_ms = ?1 WHERE domain = ?2 AND project = ?3 \
+             AND service_id = ?4 AND instance_id = ?5 AND last_heartbeat_ms < ?1",
+        )
+        .bind(r.at_ms)
+        .bind(&r.tenant.domain)
+        .bind(&r.tenant.project)
+        .bind(r.service_id)
+        .bind(r.instance_id)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// At start: every instance still in the file gets a full lease from `now`, so that no
+/// instance expires because renewals held in memory were lost with the process.
+pub async fn renew_all(conn: &mut SqliteConnection, now: i64) -> Result<u64> {
+    Ok(
+        sqlx::query("UPDATE instances SET last_heartbeat_ms = ? WHERE last_heartbeat_ms < ?")
+            .bind(now)
+            .bind(now)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected(),
+    )
+}
+
+/// The consumers of the tenant with a rule naming this provider.
+pub async fn consumers_naming(
+    conn: &mut SqliteConnection,
+    tenant: &Tenant,
+    environment: &str,
+    app_id: &str,
+    service_name: &str,
+) -> Result<Vec<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT DISTINCT consumer_id FROM dependencies WHERE domain = ? AND project = ? \
+         AND provider_env = ? AND provider_app = ? AND provider_name = ?",
+    )
+    .bind(&tenant.domain)
+    .bind(&tenant.project)
+    .bind(environment)
+    .bind(app_id)
+    .bind(service_name)
+    .fetch_all(&mut *conn)
+    .await?)
+}
