@@ -472,8 +472,8 @@ async fn secrets_never_reach_the_logs() {
             .stderr(log.try_clone().expect("log file"));
     })
     .await;
-    let mut child = server.child;
-    let api = common::Client::new(http, server.base);
+    let mut server = server;
+    let api = common::Client::new(http, server.base.clone());
     let iam = common::Iam::new(api.clone());
     let reply = iam.issue("qa", "bob", password).await;
     let token = reply.headers["x-subject-token"]
@@ -502,8 +502,8 @@ async fn secrets_never_reach_the_logs() {
         None,
     )
     .await;
-    let _ = child.kill();
-    let _ = child.wait();
+    let _ = server.child.kill();
+    let _ = server.child.wait();
     let logs = std::fs::read_to_string(dir.path().join("server.log")).unwrap();
     assert!(
         logs.contains("/v3/tasks"),

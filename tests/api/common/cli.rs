@@ -69,10 +69,18 @@ pub fn free_port() -> u16 {
     panic!("no free loopback port in {low}..{ephemeral_low}");
 }
 
-/// The binary serving as a child process.
+/// The binary serving as a child process; killed when dropped, so that a test that
+/// fails half-way (or forgets) leaves no server running after it.
 pub struct Server {
     pub child: Child,
     pub base: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 /// Starts `cloudtwin serve` on the file and waits until `/ready` answers 200.
