@@ -513,11 +513,13 @@ fn reg_seed_extra(db: &str, n: usize) -> Res<()> {
     let tx = conn.transaction()?;
     {
         let mut dep = tx.prepare(
-            "INSERT OR IGNORE INTO dependencies (consumer_id, provider_env, provider_app, provider_name)
-             VALUES (?1, '', 'bench', ?2)",
+            "INSERT OR IGNORE INTO dependencies (domain, project, consumer_id, provider_env,
+                 provider_app, provider_name)
+             VALUES ('default', 'default', ?1, '', 'bench', ?2)",
         )?;
         let mut tag = tx.prepare(
-            "INSERT OR IGNORE INTO service_tags (service_id, key, value) VALUES (?1, 'team', 'bench')",
+            "INSERT OR IGNORE INTO service_tags (domain, project, service_id, key, value)
+             VALUES ('default', 'default', ?1, 'team', 'bench')",
         )?;
         for i in 0..n {
             dep.execute(rusqlite::params![
@@ -554,19 +556,18 @@ fn reg_raw_delete(db: &str, n: usize) -> Res<()> {
         rows += tx.execute(
             "DELETE FROM dependencies WHERE provider_env = ?1 AND provider_app = ?2
                 AND provider_name = ?3
-                AND consumer_id IN (SELECT service_id FROM microservices
-                                    WHERE domain = ?4 AND project = ?5)
+                AND domain = ?4 AND project = ?5
                 AND NOT EXISTS (SELECT 1 FROM microservices WHERE domain = ?4 AND project = ?5
                                 AND environment = ?1 AND app_id = ?2 AND service_name = ?3
                                 AND service_id <> ?6)",
             rusqlite::params![env, app, name, "default", "default", id],
         )?;
         for sql in [
-            "DELETE FROM dependencies WHERE consumer_id = ?",
-            "DELETE FROM instances WHERE service_id = ?",
-            "DELETE FROM service_schemas WHERE service_id = ?",
-            "DELETE FROM service_tags WHERE service_id = ?",
-            "DELETE FROM microservices WHERE service_id = ?",
+            "DELETE FROM dependencies WHERE domain = 'default' AND project = 'default' AND consumer_id = ?",
+            "DELETE FROM instances WHERE domain = 'default' AND project = 'default' AND service_id = ?",
+            "DELETE FROM service_schemas WHERE domain = 'default' AND project = 'default' AND service_id = ?",
+            "DELETE FROM service_tags WHERE domain = 'default' AND project = 'default' AND service_id = ?",
+            "DELETE FROM microservices WHERE domain = 'default' AND project = 'default' AND service_id = ?",
         ] {
             rows += tx.execute(sql, [&id])?;
         }
@@ -620,10 +621,11 @@ async fn startup_seed(db: &str, tasks: usize, instances: usize) -> Res<()> {
         )?;
         // Leases far in the future: the reaper must not empty the table during the run.
         let mut instance = tx.prepare(
-            "INSERT INTO instances (service_id, instance_id, host_name, endpoints, status,
-                 health_mode, health_interval, health_times, version, created_at, modified_at,
-                 last_heartbeat_ms)
-             VALUES (?1, ?2, ?3, ?4, 'UP', 'push', 86400, 3, '1.0.0', ?5, ?5, ?6)",
+            "INSERT INTO instances (domain, project, service_id, instance_id, host_name, endpoints,
+                 status, health_mode, health_interval, health_times, version, created_at,
+                 modified_at, last_heartbeat_ms)
+             VALUES ('default', 'default', ?1, ?2, ?3, ?4, 'UP', 'push', 86400, 3, '1.0.0', ?5,
+                     ?5, ?6)",
         )?;
         for i in 0..instances.div_ceil(5) {
             let sid = service_id(i);

@@ -33,6 +33,7 @@ const SELECT: &str = "SELECT m.id, m.name, m.description, m.isdefault, m.region,
 const MIGPROJECTS: Listing = Listing {
     select: SELECT,
     count_from: "migprojects m",
+    kept_count: None,
     project_column: "m.project_id",
     id_column: "m.id",
     order: "m.created_at, m.id",

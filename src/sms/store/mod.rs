@@ -87,6 +87,8 @@ pub(super) struct Listing {
     pub select: &'static str,
     /// `FROM …` of the count, without the joins the rows need.
     pub count_from: &'static str,
+    /// The count of an unfiltered list, when a table keeps it (`?` is the project).
+    pub kept_count: Option<&'static str>,
     pub project_column: &'static str,
     /// The primary key, for [`Listing::one`].
     pub id_column: &'static str,
@@ -136,8 +138,17 @@ impl Listing {
             }
             q
         };
-        let mut count = filtered(format!("SELECT COUNT(*) FROM {}", self.count_from));
-        let total: i64 = count.build_query_scalar().fetch_one(&mut *conn).await?;
+        let total: i64 = match self.kept_count {
+            Some(sql) if conditions.is_empty() => sqlx::query_scalar(sql)
+                .bind(project)
+                .fetch_optional(&mut *conn)
+                .await?
+                .unwrap_or(0),
+            _ => {
+                let mut count = filtered(format!("SELECT COUNT(*) FROM {}", self.count_from));
+                count.build_query_scalar().fetch_one(&mut *conn).await?
+            }
+        };
         let mut list = filtered(self.select.to_owned());
         list.push(format!(" ORDER BY {} LIMIT ", self.order))
             .push_bind(page.limit)

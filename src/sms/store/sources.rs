@@ -78,6 +78,7 @@ const SOURCE_SELECT: &str = "
 const SOURCES: Listing = Listing {
     select: SOURCE_SELECT,
     count_from: "source_servers s",
+    kept_count: None,
     project_column: "s.project_id",
     id_column: "s.id",
     order: "s.add_date DESC, s.id",
@@ -402,7 +403,8 @@ pub async fn list_error_servers(
                  COALESCE(t.migration_ip, '') AS target_ip \
                  FROM source_servers s LEFT JOIN tasks t ON t.id = s.current_task_id",
         count_from: "source_servers s LEFT JOIN tasks t ON t.id = s.current_task_id",
-        project_column: "s.project_id",
+        kept_count: None,
+    project_column: "s.project_id",
         id_column: "s.id",
         order: "s.last_visit_time DESC, s.id",
     }

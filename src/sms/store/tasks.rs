@@ -102,6 +102,7 @@ const TASK_SELECT: &str = "
 const TASKS: Listing = Listing {
     select: TASK_SELECT,
     count_from: "tasks t",
+    kept_count: Some("SELECT tasks FROM task_counts WHERE project_id = ?"),
     project_column: "t.project_id",
     id_column: "t.id",
     order: "t.create_date DESC, t.id",

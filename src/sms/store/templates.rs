@@ -42,6 +42,7 @@ const SELECT: &str = "SELECT v.id, v.name, v.is_template, v.region, v.projectid,
 const TEMPLATES: Listing = Listing {
     select: SELECT,
     count_from: "vm_templates v",
+    kept_count: None,
     project_column: "v.project_id",
     id_column: "v.id",
     order: "v.created_at DESC, v.id",

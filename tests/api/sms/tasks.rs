@@ -159,6 +159,21 @@ async fn listing_filters_and_paging() {
     assert_eq!(body["count"], 5);
     let (_, body) = sms.call(Method::GET, "/v3/tasks?state=RUNNING", None).await;
     assert_eq!(body["count"], 0);
+    // An unfiltered page's count is kept by the writes themselves: a delete lowers it.
+    let (_, page) = sms.call(Method::GET, "/v3/tasks?limit=1", None).await;
+    let gone = page["tasks"][0]["id"].as_str().unwrap().to_owned();
+    let (status, body) = sms
+        .call(
+            Method::POST,
+            "/v3/tasks/delete",
+            Some(json!({"ids": [gone]})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, body) = sms.call(Method::GET, "/v3/tasks?limit=1", None).await;
+    assert_eq!(body["count"], 4);
+    let (_, body) = sms.call(Method::GET, "/v3/tasks?state=READY", None).await;
+    assert_eq!(body["count"], 4);
     let (status, body) = sms.call(Method::GET, "/v3/tasks?state=NOPE", None).await;
     assert_eq!(status, 400);
     assert_eq!(body["error_param"][0], "state");
