@@ -442,13 +442,12 @@ async fn reg_store_load(
 ) -> Res<()> {
     use cloudtwin::registry::Model;
     use cloudtwin::registry::domain::FindQuery;
-    use cloudtwin::registry::model::Found;
     if op != "heartbeat" && op != "discovery" {
         return Err(format!("unknown operation {op}").into());
     }
     let heartbeat = op == "heartbeat";
     let db = Db::open(&settings(db)?).await?;
-    let model = Model::open(&db, wall_ms()).await?;
+    let model = Model::open(&db, wall_ms(), cloudtwin::registry::instance_json).await?;
     let tenant = Arc::new(Tenant {
         domain: "default".into(),
         project: "default".into(),
@@ -476,11 +475,9 @@ async fn reg_store_load(
                     else {
                         break;
                     };
-                    match model.find(&tenant, &query, None, wall_ms()) {
-                        Ok((Found::Cached(r), _)) => !r.instances.is_empty(),
-                        Ok((Found::Fresh { live, .. }, _)) => !live.is_empty(),
-                        Err(_) => false,
-                    }
+                    model
+                        .find(&tenant, &query, None, wall_ms())
+                        .is_ok_and(|(live, _)| !live.is_empty())
                 };
                 lat.push(micros(t.elapsed()));
                 if !ok {

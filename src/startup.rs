@@ -199,7 +199,8 @@ fn connection_cap(wanted: usize) -> usize {
 pub async fn serve(state: AppState) -> anyhow::Result<()> {
     let db = state.db.clone();
     let journal = state.journal.clone();
-    let registry = registry::Model::open(&db, state.clock.now_ms()).await?;
+    let registry =
+        registry::Model::open(&db, state.clock.now_ms(), registry::instance_json).await?;
     let running = bind(state, registry.clone())?;
     tracing::info!(addr = %running.addr, "listening");
     running.server.await?;

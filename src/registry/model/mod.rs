@@ -24,31 +24,78 @@ use super::error::RegistryError;
 use super::store;
 use crate::db::Db;
 
-pub use tenant::{Found, InstanceEntry, NameKey, NewDependency, RenderSlot, Rendered, TenantModel};
+pub use tenant::{InstanceEntry, InstanceRow, NameKey, NewDependency, Render, TenantModel};
 use touched::Fresh;
 pub use touched::Touched;
 
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Model(Arc<Inner>);
 
-#[derive(Default)]
 struct Inner {
     tenants: RwLock<HashMap<Tenant, TenantModel>>,
+    render: Render,
     /// Instances renewed since the last write-back.
     renewed: Mutex<Vec<Arc<InstanceEntry>>>,
 }
 
 impl Model {
-    /// Gives every instance in the file a full lease from `now`, then reads the file.
-    pub async fn open(db: &Db, now: i64) -> Result<Self, RegistryError> {
-        let model = Self::default();
-        model
-            .write(db, async |conn, touched| {
-                store::renew_all(conn, now).await?;
-                touched.everything();
-                Ok::<_, RegistryError>(())
-            })
-            .await?;
+    /// Gives every instance in the file a full lease from `now`, then reads the file;
+    /// `render` renders each instance as the API shows it.
+    pub async fn open(db: &Db, now: i64, render: Render) -> Result<Self, RegistryError> {
+        let path = db.path().to_owned();
+        let started = std::time::Instant::now();
+        let failed = |e: String| RegistryError::Internal(format!("loading the registry: {e}"));
+        let tenants = tokio::task::spawn_blocking(move || {
+            let mut conn = rusqlite::Connection::open(&path).map_err(Loading::Db)?;
+            conn.busy_timeout(std::time::Duration::from_secs(10))
+                .map_err(Loading::Db)?;
+            let mut tenants: HashMap<Tenant, TenantModel> = HashMap::new();
+            store::renew_and_load(&mut conn, now, |row| {
+                match row {
+                    store::Loaded::Service(s) => {
+                        touched::held(&mut tenants, touched::tenant_of(s.domain, s.project))
+                            .put_service(s.service);
+                    }
+                    store::Loaded::Instance(i) => {
+                        let json = render(&i.instance).map_err(Loading::Render)?;
+                        touched::held(&mut tenants, touched::tenant_of(i.domain, i.project))
+                            .put_instance(InstanceRow {
+                                record: i.instance,
+                                json,
+                            });
+                    }
+                    store::Loaded::Rule(r) => {
+                        let name = NameKey {
+                            environment: r.provider_env,
+                            app_id: r.provider_app,
+                            service_name: r.provider_name,
+                        };
+                        touched::held(&mut tenants, touched::tenant_of(r.domain, r.project))
+                            .add_rule(r.consumer_id, name);
+                    }
+                }
+                Ok::<_, Loading>(())
+            })?;
+            Ok::<_, Loading>(tenants)
+        })
+        .await
+        .map_err(|e| failed(e.to_string()))?
+        .map_err(|e| match e {
+            Loading::Db(e) => failed(e.to_string()),
+            Loading::Render(e) => e,
+        })?;
+        let model = Model(Arc::new(Inner {
+            tenants: RwLock::new(tenants),
+            render,
+            renewed: Mutex::default(),
+        }));
+        let (services, instances) = model.counts();
+        tracing::info!(
+            services,
+            instances,
+            ms = started.elapsed().as_millis(),
+            "registry read model loaded"
+        );
         Ok(model)
     }
 
@@ -60,6 +107,12 @@ impl Model {
             Ok::<_, RegistryError>(())
         })
         .await
+    }
+
+    /// A committed row with its rendering.
+    fn row(&self, record: store::InstanceRecord) -> Result<InstanceRow, RegistryError> {
+        let json = (self.0.render)(&record)?;
+        Ok(InstanceRow { record, json })
     }
 
     fn tenants(&self) -> RwLockReadGuard<'_, HashMap<Tenant, TenantModel>> {
@@ -178,11 +231,11 @@ impl Model {
         query: &FindQuery,
         consumer: Option<&ServiceId>,
         now: i64,
-    ) -> Result<(Found, Option<NewDependency>), RegistryError> {
+    ) -> Result<(Vec<Arc<InstanceEntry>>, Option<NewDependency>), RegistryError> {
         let tenants = self.tenants();
         match tenants.get(tenant) {
             Some(t) => t.find(query, consumer, now),
-            None => TenantModel::default().find(query, consumer, now),
+            None => TenantModel::new(tenant.clone()).find(query, consumer, now),
         }
     }
 
@@ -252,6 +305,18 @@ impl Model {
     }
 }
 
+/// Why the start's load failed.
+enum Loading {
+    Db(rusqlite::Error),
+    Render(RegistryError),
+}
+
+impl From<rusqlite::Error> for Loading {
+    fn from(e: rusqlite::Error) -> Self {
+        Loading::Db(e)
+    }
+}
+
 /// Writes renewals back, in the caller's transaction.
 async fn save(
     conn: &mut SqliteConnection,
@@ -264,8 +329,8 @@ async fn save(
         .iter()
         .map(|e| store::Renewal {
             tenant: &e.tenant,
-            service_id: &e.record.service_id,
-            instance_id: &e.record.instance_id,
+            service_id: &e.service_id,
+            instance_id: &e.instance_id,
             at_ms: e.heartbeat_ms(),
         })
         .collect();

@@ -2,10 +2,10 @@
 //! instances with in-memory leases, and its dependency rules.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
 
-use super::super::domain::{FindQuery, ServiceId, Tenant, VersionRule};
+use super::super::domain::{FindQuery, ServiceId, Tenant, Version, VersionRule};
 use super::super::error::RegistryError;
 use super::super::store::{InstanceRecord, ServiceHead};
 
@@ -26,34 +26,54 @@ pub struct NameKey {
     pub service_name: String,
 }
 
-/// An instance as the model holds it: the row as committed, and its lease, which
-/// heartbeats renew here (written back in batches, see `Model::flush`).
+/// An instance as the model holds it: its keys, its lease (which heartbeats renew here,
+/// written back in batches, see `Model::flush`) and its JSON as the API shows it,
+/// rendered once when the committed row came in (a hundred thousand rows as parsed
+/// records held three times the memory).
 #[derive(Debug)]
 pub struct InstanceEntry {
-    pub tenant: Tenant,
-    pub record: InstanceRecord,
+    pub tenant: Arc<Tenant>,
+    pub service_id: Box<str>,
+    pub instance_id: Box<str>,
+    created_at: i64,
     lease_ms: i64,
     heartbeat_ms: AtomicI64,
     /// Queued for the next write-back.
     pub(super) dirty: AtomicBool,
+    /// The instance's JSON object, as `GET …/instances/{id}` shows it.
+    pub json: Box<str>,
 }
 
 /// Service Center's lease: interval × (times + 1) seconds, at most a year (as the
 /// `lease_expires_ms` column computes it).
 const MAX_LEASE_SECS: i64 = 31_536_000;
 
+/// Renders a committed instance row as the API shows it (the views' job, handed to the
+/// model when it is opened).
+pub type Render = fn(&InstanceRecord) -> Result<String, RegistryError>;
+
+/// A committed instance row and its rendering, read in the writing transaction.
+pub struct InstanceRow {
+    pub record: InstanceRecord,
+    pub json: String,
+}
+
 impl InstanceEntry {
-    pub(super) fn new(tenant: Tenant, record: InstanceRecord, heartbeat_ms: i64) -> Self {
+    fn new(tenant: Arc<Tenant>, row: InstanceRow, heartbeat_ms: i64) -> Self {
+        let record = &row.record;
         let lease_secs = record
             .health_interval
             .saturating_mul(record.health_times.saturating_add(1))
             .min(MAX_LEASE_SECS);
         Self {
             tenant,
-            record,
+            service_id: record.service_id.as_str().into(),
+            instance_id: record.instance_id.as_str().into(),
+            created_at: record.created_at,
             lease_ms: lease_secs * 1000,
             heartbeat_ms: AtomicI64::new(heartbeat_ms),
             dirty: AtomicBool::new(false),
+            json: row.json.into(),
         }
     }
 
@@ -73,42 +93,10 @@ impl InstanceEntry {
     }
 }
 
-/// A rendered discovery answer, kept while the live instances it shows are exactly
-/// these (the same entries: an updated instance is a new entry).
-pub struct Rendered {
-    pub instances: Vec<Arc<InstanceEntry>>,
-    /// `[...]`, the instances array alone (the batch find embeds it).
-    pub array: Box<serde_json::value::RawValue>,
-    /// `{"instances":[...]}` or `{}`.
-    pub body: actix_web::web::Bytes,
-    pub rev: String,
-}
-
-pub type RenderSlot = Arc<Mutex<Option<Arc<Rendered>>>>;
-
-impl Rendered {
-    /// Keeps a rendering for the next lookup of the same name.
-    pub fn keep(slot: &RenderSlot, rendered: Arc<Rendered>) {
-        *slot.lock().unwrap_or_else(PoisonError::into_inner) = Some(rendered);
-    }
-}
-
 #[derive(Default)]
 struct NameEntry {
     /// Every version, ordered by creation as the store orders them.
     versions: Vec<Arc<ServiceHead>>,
-    /// The last answer for every version of this name.
-    rendered: RenderSlot,
-}
-
-/// What a lookup found: a still-valid rendered answer, or the live instances to render
-/// (and where to keep the rendering).
-pub enum Found {
-    Cached(Arc<Rendered>),
-    Fresh {
-        live: Vec<Arc<InstanceEntry>>,
-        slot: Option<RenderSlot>,
-    },
 }
 
 /// One service's instances, by id and in creation order (the order discovery shows).
@@ -119,17 +107,17 @@ struct ServiceInstances {
 }
 
 fn order_key(e: &InstanceEntry) -> (i64, &str) {
-    (e.record.created_at, e.record.instance_id.as_str())
+    (e.created_at, &e.instance_id)
 }
 
 impl ServiceInstances {
     fn insert(&mut self, entry: Arc<InstanceEntry>) {
-        self.remove(&entry.record.instance_id);
+        self.remove(&entry.instance_id);
         let at = self
             .ordered
             .partition_point(|e| order_key(e) < order_key(&entry));
         self.ordered.insert(at, entry.clone());
-        self.by_id.insert(entry.record.instance_id.clone(), entry);
+        self.by_id.insert(entry.instance_id.to_string(), entry);
     }
 
     fn remove(&mut self, instance_id: &str) {
@@ -143,8 +131,9 @@ impl ServiceInstances {
     }
 }
 
-#[derive(Default)]
 pub struct TenantModel {
+    /// Shared by every instance entry of the tenant.
+    me: Arc<Tenant>,
     services: HashMap<String, Arc<ServiceHead>>,
     names: HashMap<NameKey, NameEntry>,
     aliases: HashMap<NameKey, Vec<Arc<ServiceHead>>>,
@@ -179,6 +168,17 @@ fn provider_missing() -> RegistryError {
 }
 
 impl TenantModel {
+    pub fn new(tenant: Tenant) -> Self {
+        Self {
+            me: Arc::new(tenant),
+            services: HashMap::new(),
+            names: HashMap::new(),
+            aliases: HashMap::new(),
+            instances: HashMap::new(),
+            rules: HashMap::new(),
+        }
+    }
+
     /// Nothing left: no service holds instances or rules without a row.
     pub fn is_empty(&self) -> bool {
         self.services.is_empty() && self.instances.is_empty() && self.rules.is_empty()
@@ -236,20 +236,20 @@ impl TenantModel {
     }
 
     /// The entry an instance row becomes: it keeps a newer lease renewed in memory.
-    fn entry_for(&self, tenant: &Tenant, record: InstanceRecord) -> Arc<InstanceEntry> {
+    fn entry_for(&self, row: InstanceRow) -> Arc<InstanceEntry> {
         let held = self
             .instances
-            .get(&record.service_id)
-            .and_then(|m| m.by_id.get(&record.instance_id))
+            .get(&row.record.service_id)
+            .and_then(|m| m.by_id.get(&row.record.instance_id))
             .map_or(i64::MIN, |e| e.heartbeat_ms());
-        let heartbeat = record.last_heartbeat_ms.max(held);
-        Arc::new(InstanceEntry::new(tenant.clone(), record, heartbeat))
+        let heartbeat = row.record.last_heartbeat_ms.max(held);
+        Arc::new(InstanceEntry::new(self.me.clone(), row, heartbeat))
     }
 
-    pub fn put_instance(&mut self, tenant: &Tenant, record: InstanceRecord) {
-        let entry = self.entry_for(tenant, record);
+    pub fn put_instance(&mut self, row: InstanceRow) {
+        let entry = self.entry_for(row);
         self.instances
-            .entry(entry.record.service_id.clone())
+            .entry(entry.service_id.to_string())
             .or_default()
             .insert(entry);
     }
@@ -264,10 +264,10 @@ impl TenantModel {
     }
 
     /// Replaces all the instances of one service.
-    pub fn set_instances(&mut self, tenant: &Tenant, service_id: &str, rows: Vec<InstanceRecord>) {
+    pub fn set_instances(&mut self, service_id: &str, rows: Vec<InstanceRow>) {
         let mut fresh = ServiceInstances::default();
         for row in rows {
-            fresh.insert(self.entry_for(tenant, row));
+            fresh.insert(self.entry_for(row));
         }
         if fresh.by_id.is_empty() {
             self.instances.remove(service_id);
@@ -285,8 +285,12 @@ impl TenantModel {
             None => self.rules.clear(),
         }
         for (consumer, name) in rules {
-            self.rules.entry(consumer).or_default().insert(name);
+            self.add_rule(consumer, name);
         }
+    }
+
+    pub fn add_rule(&mut self, consumer: String, name: NameKey) {
+        self.rules.entry(consumer).or_default().insert(name);
     }
 
     /// Forgets every consumer's rule naming `name`, except those `keep` still holds.
@@ -323,7 +327,7 @@ impl TenantModel {
         query: &FindQuery,
         consumer: Option<&ServiceId>,
         now: i64,
-    ) -> Result<(Found, Option<NewDependency>), RegistryError> {
+    ) -> Result<(Vec<Arc<InstanceEntry>>, Option<NewDependency>), RegistryError> {
         let environment = match consumer {
             Some(id) => self
                 .services
@@ -338,19 +342,16 @@ impl TenantModel {
             app_id: query.app_id.clone(),
             service_name: query.service_name.clone(),
         };
-        let (versions, slot) = match self.names.get(&key) {
-            Some(entry) => (&entry.versions[..], Some(&entry.rendered)),
-            None if query.alias_fallback => {
-                (self.aliases.get(&key).map_or(&[][..], |v| &v[..]), None)
-            }
-            None => (&[][..], None),
+        let versions = match self.names.get(&key) {
+            Some(entry) => &entry.versions[..],
+            None if query.alias_fallback => self.aliases.get(&key).map_or(&[][..], |v| &v[..]),
+            None => &[][..],
         };
-        let all = matches!(query.versions, VersionRule::All);
-        let providers: Vec<&Arc<ServiceHead>> = if all {
+        let providers: Vec<&Arc<ServiceHead>> = if matches!(query.versions, VersionRule::All) {
             versions.iter().collect()
         } else {
             query.versions.select(versions.iter().collect(), |s| {
-                super::super::domain::Version::parse(&s.version).ok()
+                Version::parse(&s.version).ok()
             })
         };
         let Some(first) = providers.first() else {
@@ -373,39 +374,11 @@ impl TenantModel {
                 service_name: rule.service_name,
             })
         });
-        let slot = slot.filter(|_| all);
-        if let Some(cached) =
-            slot.and_then(|s| s.lock().unwrap_or_else(PoisonError::into_inner).clone())
-            && self.still_shows(&providers, &cached, now)
-        {
-            return Ok((Found::Cached(cached), new_dependency));
-        }
         let live = providers
             .iter()
-            .flat_map(|p| self.live_instances(&p.service_id, now))
+            .filter_map(|p| self.instances.get(&p.service_id))
+            .flat_map(|m| m.live(now).cloned())
             .collect();
-        Ok((
-            Found::Fresh {
-                live,
-                slot: slot.cloned(),
-            },
-            new_dependency,
-        ))
-    }
-
-    /// Whether the live instances of `providers` are exactly those `cached` shows.
-    fn still_shows(&self, providers: &[&Arc<ServiceHead>], cached: &Rendered, now: i64) -> bool {
-        let mut shown = cached.instances.iter();
-        for p in providers {
-            let Some(map) = self.instances.get(&p.service_id) else {
-                continue;
-            };
-            for entry in map.live(now) {
-                if !shown.next().is_some_and(|c| Arc::ptr_eq(c, entry)) {
-                    return false;
-                }
-            }
-        }
-        shown.next().is_none()
+        Ok((live, new_dependency))
     }
 }

@@ -7,10 +7,8 @@ use sqlx::SqliteConnection;
 
 use super::super::domain::Tenant;
 use super::super::error::RegistryError;
-use super::super::store::{
-    self, InstanceRecord, RuleRow, ServiceHead, TenantInstance, TenantService,
-};
-use super::{Model, NameKey, TenantModel};
+use super::super::store::{self, InstanceRecord, RuleRow, ServiceHead, TenantService};
+use super::{InstanceRow, Model, NameKey, TenantModel};
 
 /// Noted by a write as it goes: which rows the model must read again.
 #[derive(Default)]
@@ -65,9 +63,14 @@ impl Touched {
         model: &Model,
     ) -> Result<Vec<Fresh>, RegistryError> {
         if self.everything {
+            let instances = store::all_instances(conn)
+                .await?
+                .into_iter()
+                .map(|i| Ok((tenant_of(i.domain, i.project), model.row(i.instance)?)))
+                .collect::<Result<_, RegistryError>>()?;
             return Ok(vec![Fresh::Everything {
                 services: store::all_services(conn).await?,
-                instances: store::all_instances(conn).await?,
+                instances,
                 rules: store::all_rules(conn).await?,
             }]);
         }
@@ -76,7 +79,8 @@ impl Touched {
             fresh.push(match item {
                 Touch::Service(tenant, id) => {
                     let head = store::service_head(conn, &tenant, &id).await?;
-                    let instances = store::instances_of(conn, &tenant, &id).await?;
+                    let instances =
+                        rendered(model, store::instances_of(conn, &tenant, &id).await?)?;
                     let rules = pairs(store::rules_of(conn, &tenant, Some(&id)).await?);
                     let held = model
                         .tenants()
@@ -106,7 +110,10 @@ impl Touched {
                     }
                 }
                 Touch::Instance(tenant, service_id, instance_id) => {
-                    let row = store::instance_row(conn, &tenant, &service_id, &instance_id).await?;
+                    let row = store::instance_row(conn, &tenant, &service_id, &instance_id)
+                        .await?
+                        .map(|r| model.row(r))
+                        .transpose()?;
                     Fresh::Instance {
                         tenant,
                         service_id,
@@ -126,6 +133,14 @@ impl Touched {
         }
         Ok(fresh)
     }
+}
+
+fn rendered(model: &Model, rows: Vec<InstanceRecord>) -> Result<Vec<InstanceRow>, RegistryError> {
+    rows.into_iter().map(|r| model.row(r)).collect()
+}
+
+pub(super) fn tenant_of(domain: String, project: String) -> Tenant {
+    Tenant { domain, project }
 }
 
 fn name_of(s: &ServiceHead) -> NameKey {
@@ -157,7 +172,7 @@ pub(super) enum Fresh {
         tenant: Tenant,
         id: String,
         head: Option<ServiceHead>,
-        instances: Vec<InstanceRecord>,
+        instances: Vec<InstanceRow>,
         rules: Vec<(String, NameKey)>,
         /// A deleted service's name and the consumers whose rules still name it.
         naming: Option<(NameKey, HashSet<String>)>,
@@ -166,7 +181,7 @@ pub(super) enum Fresh {
         tenant: Tenant,
         service_id: String,
         instance_id: String,
-        row: Option<InstanceRecord>,
+        row: Option<InstanceRow>,
     },
     Rules {
         tenant: Tenant,
@@ -175,9 +190,15 @@ pub(super) enum Fresh {
     },
     Everything {
         services: Vec<TenantService>,
-        instances: Vec<TenantInstance>,
+        instances: Vec<(Tenant, InstanceRow)>,
         rules: Vec<RuleRow>,
     },
+}
+
+pub(super) fn held(tenants: &mut HashMap<Tenant, TenantModel>, tenant: Tenant) -> &mut TenantModel {
+    tenants
+        .entry(tenant.clone())
+        .or_insert_with(|| TenantModel::new(tenant))
 }
 
 impl Fresh {
@@ -191,11 +212,11 @@ impl Fresh {
                 rules,
                 naming,
             } => {
-                let t = tenants.entry(tenant.clone()).or_default();
+                let t = held(tenants, tenant);
                 match head {
                     Some(head) => {
                         t.put_service(head);
-                        t.set_instances(&tenant, &id, instances);
+                        t.set_instances(&id, instances);
                         t.set_rules(Some(&id), rules);
                     }
                     None => t.remove_service(&id),
@@ -210,9 +231,9 @@ impl Fresh {
                 instance_id,
                 row,
             } => {
-                let t = tenants.entry(tenant.clone()).or_default();
+                let t = held(tenants, tenant);
                 match row {
-                    Some(row) => t.put_instance(&tenant, row),
+                    Some(row) => t.put_instance(row),
                     None => t.remove_instance(&service_id, &instance_id),
                 }
             }
@@ -221,10 +242,7 @@ impl Fresh {
                 consumer,
                 rules,
             } => {
-                tenants
-                    .entry(tenant)
-                    .or_default()
-                    .set_rules(consumer.as_deref(), rules);
+                held(tenants, tenant).set_rules(consumer.as_deref(), rules);
             }
             Fresh::Everything {
                 services,
@@ -237,15 +255,10 @@ impl Fresh {
                         domain: s.domain,
                         project: s.project,
                     };
-                    tenants.entry(tenant).or_default().put_service(s.service);
+                    held(tenants, tenant).put_service(s.service);
                 }
-                for i in instances {
-                    let tenant = Tenant {
-                        domain: i.domain,
-                        project: i.project,
-                    };
-                    let t = tenants.entry(tenant.clone()).or_default();
-                    t.put_instance(&tenant, i.instance);
+                for (tenant, row) in instances {
+                    held(tenants, tenant).put_instance(row);
                 }
                 let mut by_tenant: HashMap<Tenant, Vec<RuleRow>> = HashMap::new();
                 for r in rules {
@@ -256,10 +269,7 @@ impl Fresh {
                     by_tenant.entry(tenant).or_default().push(r);
                 }
                 for (tenant, rows) in by_tenant {
-                    tenants
-                        .entry(tenant)
-                        .or_default()
-                        .set_rules(None, pairs(rows));
+                    held(tenants, tenant).set_rules(None, pairs(rows));
                 }
             }
         }

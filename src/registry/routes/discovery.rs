@@ -1,16 +1,14 @@
 //! Discovery: `GET /instances` finds the live instances of provider versions.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use std::sync::Arc;
-
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use super::super::domain::{FindQuery, InstanceId, ServiceId};
 use super::super::error::RegistryError;
-use super::super::model::{Found, Model, Rendered};
+use super::super::model::Model;
 use super::super::store;
-use super::views::{render_found, revision_reply};
+use super::views::{Listing, revision_reply};
 use super::*;
 use crate::error::Rejection;
 use crate::extract::JsonBody;
@@ -69,7 +67,7 @@ async fn find_instances(
     )?;
     let consumer = consumer_of(&req)?;
     let found = find_recording(&state, &model, &tenant, &find, consumer.as_ref()).await?;
-    revision_reply(found.body.clone(), &found.rev, query.rev.as_deref())
+    revision_reply(found.body, &found.rev, query.rev.as_deref())
 }
 
 /// The `X-ConsumerId` header, when one is sent.
@@ -85,27 +83,17 @@ fn consumer_of(req: &HttpRequest) -> Result<Option<ServiceId>, RegistryError> {
     }
 }
 
-/// Finds a provider's instances in the read model (rendered once for as long as they
-/// stay the same), then records the consumer → provider rule the lookup taught, in a
-/// write of its own (only when it is new).
+/// Finds a provider's instances in the read model, then records the consumer → provider
+/// rule the lookup taught, in a write of its own (only when it is new).
 async fn find_recording(
     state: &AppState,
     model: &Model,
     tenant: &Tenant,
     find: &FindQuery,
     consumer: Option<&ServiceId>,
-) -> Result<Arc<Rendered>, RegistryError> {
-    let (found, rule) = model.find(tenant, find, consumer, state.clock.now_ms())?;
-    let rendered = match found {
-        Found::Cached(rendered) => rendered,
-        Found::Fresh { live, slot } => {
-            let rendered = render_found(live)?;
-            if let Some(slot) = slot {
-                Rendered::keep(&slot, rendered.clone());
-            }
-            rendered
-        }
-    };
+) -> Result<Listing, RegistryError> {
+    let (live, rule) = model.find(tenant, find, consumer, state.clock.now_ms())?;
+    let listing = Listing::of(&live);
     if let Some(rule) = rule {
         model
             .write(&state.db, async |conn, touched| {
@@ -123,7 +111,7 @@ async fn find_recording(
             })
             .await?;
     }
-    Ok(rendered)
+    Ok(listing)
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -209,17 +197,21 @@ impl BatchResult {
         &mut self,
         index: usize,
         known: Option<&str>,
-        outcome: Result<Arc<Rendered>, RegistryError>,
+        outcome: Result<Listing, RegistryError>,
     ) -> Result<(), RegistryError> {
         match outcome {
-            Ok(rendered) => {
-                if known == Some(rendered.rev.as_str()) {
+            Ok(listing) => {
+                if known == Some(listing.rev.as_str()) {
                     self.not_modified.push(index);
                 } else {
                     self.updated.push(FindResult {
                         index,
-                        rev: rendered.rev.clone(),
-                        instances: (!rendered.instances.is_empty()).then(|| rendered.array.clone()),
+                        instances: listing
+                            .array()
+                            .map(|a| RawValue::from_string(a.to_owned()))
+                            .transpose()
+                            .map_err(|e| RegistryError::Internal(e.to_string()))?,
+                        rev: listing.rev,
                     });
                 }
             }
@@ -344,7 +336,7 @@ async fn instances_action(
                     instance_id.as_str(),
                     state.clock.now_ms(),
                 )
-                .and_then(|entry| render_found(vec![entry]))
+                .map(|entry| Listing::of(&[entry]))
                 .map_err(|e| match e {
                     RegistryError::ServiceNotExists(_) => RegistryError::ServiceNotExists(format!(
                         "Provider[{}] does not exist.",

@@ -12,7 +12,7 @@ use super::super::domain::{
 use super::super::error::RegistryError;
 use super::super::model::Model;
 use super::super::store;
-use super::views::{InstanceView, render_found, revision_reply};
+use super::views::{Listing, revision_reply};
 use super::watcher::Watchers;
 use super::*;
 use crate::extract::JsonBody;
@@ -123,8 +123,8 @@ async fn list_instances(
     let tenant = tenant(&caller, &path.project_id)?;
     let service_id = ServiceId::parse(&path.service_id)?;
     let live = model.instances_of(&tenant, service_id.as_str(), state.clock.now_ms())?;
-    let rendered = render_found(live)?;
-    revision_reply(rendered.body.clone(), &rendered.rev, query.rev.as_deref())
+    let listing = Listing::of(&live);
+    revision_reply(listing.body, &listing.rev, query.rev.as_deref())
 }
 
 fn instance_ids(path: &InstanceRoute) -> Result<(ServiceId, InstanceId), RegistryError> {
@@ -157,8 +157,11 @@ async fn get_instance(
         instance_id.as_str(),
         state.clock.now_ms(),
     )?;
-    let view = InstanceView::try_from(instance.record.clone())?;
-    Ok(HttpResponse::Ok().json(json!({ "instance": view })))
+    // The instance as the model keeps it, already rendered.
+    let body = format!("{{\"instance\":{}}}", instance.json);
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .body(body))
 }
 
 #[utoipa::path(

@@ -32,6 +32,7 @@ use crate::iam::Caller;
 pub use govern::routes as govern_routes;
 pub use meta::public_routes;
 pub use sc_admin::routes as admin_routes;
+pub use views::instance_json;
 pub use watcher::Watchers;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

@@ -11,7 +11,7 @@ use sha1::{Digest, Sha1};
 
 use super::super::domain::{DataCenter, Framework, ServicePath};
 use super::super::error::RegistryError;
-use super::super::model::{InstanceEntry, Rendered};
+use super::super::model::InstanceEntry;
 use super::super::store::{InstanceRecord, ServiceRecord};
 use super::Reply;
 
@@ -188,27 +188,52 @@ pub(super) fn revision_reply(body: Bytes, revision: &str, known: Option<&str>) -
         .body(body))
 }
 
-/// Renders the live instances the read model found, for it to keep: the array alone
-/// (for the batch find), the body `GET /instances` sends, and its revision: the SHA-1
-/// of that body, so it changes exactly when the answer would (heartbeats do not touch
-/// what is rendered) and is the same whichever route asks.
-pub(super) fn render_found(live: Vec<Arc<InstanceEntry>>) -> Result<Arc<Rendered>, RegistryError> {
-    let internal = |e: serde_json::Error| RegistryError::Internal(e.to_string());
-    let views = live
-        .iter()
-        .map(|e| InstanceView::try_from(e.record.clone()))
-        .collect::<Result<Vec<_>, _>>()?;
-    let array = serde_json::value::to_raw_value(&views).map_err(internal)?;
-    let body: Bytes = if views.is_empty() {
-        Bytes::from_static(b"{}")
-    } else {
-        format!("{{\"instances\":{}}}", array.get()).into()
-    };
-    let rev = hex::encode(Sha1::digest(&body));
-    Ok(Arc::new(Rendered {
-        instances: live,
-        array,
-        body,
-        rev,
-    }))
+/// How the read model keeps an instance: its JSON object as `GET …/instances/{id}`
+/// shows it, rendered once when the committed row comes in.
+pub fn instance_json(record: &InstanceRecord) -> Result<String, RegistryError> {
+    serde_json::to_string(&InstanceView::try_from(record.clone())?)
+        .map_err(|e| RegistryError::Internal(e.to_string()))
+}
+
+/// Discovery's answer: `{"instances":[...]}` (or `{}` when there are none) and its
+/// revision, the SHA-1 of that body, so it changes exactly when the answer would
+/// (heartbeats do not touch what is rendered) and is the same whichever route asks.
+pub(super) struct Listing {
+    pub body: Bytes,
+    pub rev: String,
+}
+
+const HEAD: &[u8] = b"{\"instances\":[";
+
+impl Listing {
+    pub fn of(live: &[Arc<InstanceEntry>]) -> Self {
+        let body: Bytes = if live.is_empty() {
+            Bytes::from_static(b"{}")
+        } else {
+            let mut body = Vec::with_capacity(
+                HEAD.len() + 2 + live.iter().map(|e| e.json.len() + 1).sum::<usize>(),
+            );
+            body.extend_from_slice(HEAD);
+            for (n, entry) in live.iter().enumerate() {
+                if n > 0 {
+                    body.push(b',');
+                }
+                body.extend_from_slice(entry.json.as_bytes());
+            }
+            body.extend_from_slice(b"]}");
+            body.into()
+        };
+        let rev = hex::encode(Sha1::digest(&body));
+        Self { body, rev }
+    }
+
+    /// The instances array alone, `[...]` (the batch find embeds it); `None` when empty.
+    pub fn array(&self) -> Option<&str> {
+        let array = self
+            .body
+            .get(HEAD.len() - 1..self.body.len().checked_sub(1)?)?;
+        std::str::from_utf8(array)
+            .ok()
+            .filter(|a| a.starts_with('['))
+    }
 }

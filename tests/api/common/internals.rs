@@ -42,9 +42,13 @@ pub async fn start(settings: Settings) -> Started {
     let (state, demo) = startup::open(settings).await.expect("database opens");
     let demo = demo.expect("the tests' settings keep the demo account");
     let db = state.db.clone();
-    let registry = cloudtwin::registry::Model::open(&state.db, state.clock.now_ms())
-        .await
-        .expect("the registry's read model loads");
+    let registry = cloudtwin::registry::Model::open(
+        &state.db,
+        state.clock.now_ms(),
+        cloudtwin::registry::instance_json,
+    )
+    .await
+    .expect("the registry's read model loads");
     let running = startup::bind(state, registry).expect("server binds");
     let handle = running.server.handle();
     tokio::spawn(running.server);
