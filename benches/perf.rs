@@ -27,7 +27,7 @@ const USAGE: &str = "usage: perf <command> …
   trivial ADDR                       a trivial actix-web app (GET / -> ok) until SIGTERM
   reg-register BASE N K CONC         N services with K instances each over HTTP, CONC services in flight
   reg-store-load DB OP N K CONC SECS heartbeat|discovery over N services x K instances through
-                                     registry::store, no HTTP, CONC tasks for SECS seconds
+                                     the registry read model (registry::Model), no HTTP, CONC tasks for SECS seconds
   reg-seed-extra DB N                dependencies and a tag for services 0..N (consumer and provider side)
   reg-raw-delete DB N                the force delete's row deletes in raw SQLite (rusqlite), one txn per service
   reg-store-delete DB N              the same through registry::store::delete_service, no HTTP
