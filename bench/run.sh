@@ -19,6 +19,7 @@ SMS_TASKS=${BENCH_SMS_TASKS:-100000}
 REG_SERVICES=${BENCH_REG_SERVICES:-10000}
 REG_INSTANCES=${BENCH_REG_INSTANCES:-5}
 REG_DELETE=${BENCH_REG_DELETE:-1000}
+REG_CHURN=${BENCH_REG_CHURN:-100000}
 START_TASKS=${BENCH_START_TASKS:-100000}
 START_INSTANCES=${BENCH_START_INSTANCES:-100000}
 SIM_RUNS=${BENCH_SIM_RUNS:-10000}
@@ -204,6 +205,11 @@ if [ "$ONLY" = all ] || [ "$ONLY" = registry ]; then
     say "   heartbeat c=64: $hb"
     check_clean discovery "$disc"
     check_clean heartbeat "$hb"
+    # Churn: instances registered and deregistered; what is gone must not stay in memory.
+    rss_before=$(awk '/VmRSS/{print int($2/1024)}' "/proc/$SERVER_PID/status")
+    churn=$("$PERF" reg-churn "http://127.0.0.1:$PORT" "$REG_SERVICES" "$REG_CHURN" 64 | grep '^RESULT')
+    rss_after=$(awk '/VmRSS/{print int($2/1024)}' "/proc/$SERVER_PID/status")
+    say "   churn: $churn; VmRSS ${rss_before} → ${rss_after} MB"
     stop_server
     # The same two loads with the request journal off: what recording every call costs.
     start_server "$WORK/reg.db" CLOUDTWIN_AUTH__REGISTRY=off CLOUDTWIN_JOURNAL__ENABLED=false
@@ -227,6 +233,7 @@ if [ "$ONLY" = all ] || [ "$ONLY" = registry ]; then
     row "  latency p50 / p99, c=64" "$(field "$hb" p50_ms) / $(field "$hb" p99_ms)" "ms" - "" "target p99 < 20 ms"
     row "  heartbeat with the journal on vs off, c=64" "$(field "$hb" rps)" "req/s" "$(field "$hb_nj" rps)" "(journal off)" "target ≥ 90%; p99 $(field "$hb" p99_ms) vs $(field "$hb_nj" p99_ms) ms"
     row "  heartbeat vs the read model without HTTP, c=64" "$(field "$hb" rps)" "req/s" "$(field "$shb" rps)" "(model, 64 tasks)" "model p99 $(field "$shb" p99_ms) ms"
+    row "Registry churn: $REG_CHURN instances registered + deregistered, VmRSS after" "$rss_after" "MB" "$rss_before" "(VmRSS before)" "margin: within 20 MB; $(field "$churn" seconds) s, $(field "$churn" errors) errors"
 
     "$PERF" reg-seed-extra "$WORK/reg.db" "$REG_DELETE" >/dev/null
     cp "$WORK/reg.db" "$WORK/reg-raw.db"

@@ -26,6 +26,8 @@ const USAGE: &str = "usage: perf <command> …
   sms-sqlite DB IDS SECS             the same deletes in raw SQLite (rusqlite), id-keyed plan, one connection
   trivial ADDR                       a trivial actix-web app (GET / -> ok) until SIGTERM
   reg-register BASE N K CONC         N services with K instances each over HTTP, CONC services in flight
+  reg-churn BASE N TOTAL CONC        TOTAL instances registered then deregistered over HTTP, spread
+                                     over the N registered services, CONC in flight
   reg-store-load DB OP N K CONC SECS heartbeat|discovery over N services x K instances through
                                      the registry read model (registry::Model), no HTTP, CONC tasks for SECS seconds
   reg-seed-extra DB N                dependencies and a tag for services 0..N (consumer and provider side)
@@ -49,6 +51,9 @@ fn main() {
         ["trivial", addr] => trivial(addr),
         ["reg-register", base, n, k, conc] => {
             rt().block_on(reg_register(base, num(n), num(k), num(conc)))
+        }
+        ["reg-churn", base, n, total, conc] => {
+            rt().block_on(reg_churn(base, num(n), num(total), num(conc)))
         }
         ["reg-store-load", db, op, n, k, conc, secs] => {
             rt().block_on(reg_store_load(db, op, num(n), num(k), num(conc), num(secs)))
@@ -353,6 +358,62 @@ async fn ok() -> &'static str {
 
 fn service_id(i: usize) -> String {
     format!("bench-svc-{i:05}")
+}
+
+/// Registers and deregisters `total` instances (one at a time per client), to see that
+/// memory comes back: the model and the journal must not keep what is gone.
+async fn reg_churn(base: &str, n: usize, total: usize, conc: usize) -> Res<()> {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(conc)
+        .build()?;
+    let base = Arc::new(format!(
+        "{}/v4/default/registry/microservices",
+        base.trim_end_matches('/')
+    ));
+    let next = Arc::new(AtomicUsize::new(0));
+    let errors = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut workers = Vec::new();
+    for _ in 0..conc.max(1) {
+        let (client, base, next, errors) =
+            (client.clone(), base.clone(), next.clone(), errors.clone());
+        workers.push(tokio::spawn(async move {
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= total {
+                    break;
+                }
+                let sid = service_id(i % n.max(1));
+                let body = serde_json::json!({"instance": {
+                    "instanceId": format!("churn-{i}"), "hostName": format!("churn-{i}"),
+                    "endpoints": [format!("rest://10.9.{}.{}:8080", i / 256 % 256, i % 256)],
+                    "healthCheck": {"mode": "push", "interval": 60, "times": 3}}});
+                let created = client
+                    .post(format!("{base}/{sid}/instances"))
+                    .json(&body)
+                    .send()
+                    .await
+                    .is_ok_and(|r| r.status().is_success());
+                let deleted = client
+                    .delete(format!("{base}/{sid}/instances/churn-{i}"))
+                    .send()
+                    .await
+                    .is_ok_and(|r| r.status().is_success());
+                if !(created && deleted) {
+                    errors.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }));
+    }
+    for w in workers {
+        w.await?;
+    }
+    println!(
+        "RESULT cycles={total} seconds={:.2} errors={}",
+        started.elapsed().as_secs_f64(),
+        errors.load(Ordering::Relaxed)
+    );
+    Ok(())
 }
 
 async fn reg_register(base: &str, n: usize, k: usize, conc: usize) -> Res<()> {

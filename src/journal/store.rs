@@ -29,7 +29,10 @@ pub async fn append(
                 .push_bind(&e.body)
                 .push_bind(&e.fault_id);
         });
-        q.build().execute(&mut *conn).await?;
+        // Not kept in the connection's statement cache: every batch size is a new
+        // statement of thousands of parameters, and a hundred of them cached held tens
+        // of megabytes.
+        q.build().persistent(false).execute(&mut *conn).await?;
     }
     sqlx::query("DELETE FROM journal WHERE id <= (SELECT MAX(id) FROM journal) - ?")
         .bind(max_rows)
