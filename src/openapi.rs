@@ -1,10 +1,16 @@
 //! The OpenAPI 3 document of every route, assembled from the `#[utoipa::path]`
-//! attributes that sit on the handlers themselves (so it moves with the code), and a
-//! plain HTML page listing it at `/docs`.
+//! attributes that sit on the handlers themselves (so it moves with the code), and an
+//! explorer of it at `/docs/` (Swagger UI, built into the binary) that sends requests to
+//! the running twin.
 
-use actix_web::{HttpResponse, web};
+use std::sync::Arc;
+
+use actix_web::{HttpRequest, HttpResponse, web};
 use utoipa::OpenApi;
 use utoipa::openapi::OpenApi as Document;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityRequirement, SecurityScheme};
+
+use crate::error::{Rejection, TwinError};
 
 pub fn document() -> Document {
     let mut doc = crate::health::Api::openapi();
@@ -24,22 +30,46 @@ pub fn document() -> Document {
              ServiceComb v4 registry (/v4) and cloudtwin's own routes.",
         ))
         .build();
+    // The explorer's "Authorize" sends the IAM token (POST /v3/auth/tokens answers it in
+    // X-Subject-Token) with every request it tries.
+    doc.components
+        .get_or_insert_with(Default::default)
+        .add_security_scheme(
+            "iam_token",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "X-Auth-Token",
+                "An IAM token: POST /v3/auth/tokens answers it in X-Subject-Token",
+            ))),
+        );
+    doc.security = Some(vec![SecurityRequirement::new(
+        "iam_token",
+        Vec::<String>::new(),
+    )]);
     doc
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     let doc = document();
-    let page = docs_page(&doc);
     let json = doc.to_json().unwrap_or_else(|_| "{}".into());
-    cfg.app_data(web::Data::new(Rendered { json, page }))
-        .service(web::resource("/openapi.json").get(openapi_json))
-        .service(web::resource("/docs").get(docs));
+    // "Try it out" on from the start; the token typed into "Authorize" kept across
+    // reloads; no call to swagger.io's validator (the twin runs offline).
+    let explorer = utoipa_swagger_ui::Config::new(["/openapi.json"])
+        .try_it_out_enabled(true)
+        .persist_authorization(true)
+        .validator_url("none");
+    cfg.app_data(web::Data::new(Rendered {
+        json,
+        explorer: Arc::new(explorer),
+    }))
+    .service(web::resource("/openapi.json").get(openapi_json))
+    .service(web::resource("/docs").get(to_explorer))
+    .service(web::resource("/docs/{file:.*}").get(explorer_file));
 }
 
-/// Rendered once at start: the document is the same for every request.
+/// Made once at start: the document is the same for every request.
 struct Rendered {
     json: String,
-    page: String,
+    explorer: Arc<utoipa_swagger_ui::Config<'static>>,
 }
 
 async fn openapi_json(rendered: web::Data<Rendered>) -> HttpResponse {
@@ -48,56 +78,29 @@ async fn openapi_json(rendered: web::Data<Rendered>) -> HttpResponse {
         .body(rendered.json.clone())
 }
 
-async fn docs(rendered: web::Data<Rendered>) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(rendered.page.clone())
+/// The explorer's page is `/docs/`: its scripts and styles are relative to it.
+async fn to_explorer() -> HttpResponse {
+    HttpResponse::Found()
+        .insert_header(("Location", "/docs/"))
+        .finish()
 }
 
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-/// A self-contained page (no external scripts: the machines running cloudtwin are often offline).
-fn docs_page(doc: &Document) -> String {
-    let mut rows = String::new();
-    for (path, item) in &doc.paths.paths {
-        let ops = [
-            ("GET", &item.get),
-            ("POST", &item.post),
-            ("PUT", &item.put),
-            ("DELETE", &item.delete),
-        ];
-        for (method, op) in ops {
-            if let Some(op) = op {
-                let tag = op
-                    .tags
-                    .as_ref()
-                    .and_then(|t| t.first())
-                    .cloned()
-                    .unwrap_or_default();
-                let summary = op
-                    .summary
-                    .clone()
-                    .or_else(|| op.description.clone())
-                    .unwrap_or_default();
-                rows.push_str(&format!(
-                    "<tr><td>{}</td><td><code>{method}</code></td><td><code>{}</code></td><td>{}</td></tr>\n",
-                    escape(&tag),
-                    escape(path),
-                    escape(&summary)
-                ));
-            }
+/// Swagger UI's files, built into the binary, with the document's address and the
+/// settings above written into its initializer.
+async fn explorer_file(
+    req: HttpRequest,
+    file: web::Path<String>,
+    rendered: web::Data<Rendered>,
+) -> Result<HttpResponse, TwinError> {
+    match utoipa_swagger_ui::serve(&file, rendered.explorer.clone()) {
+        Ok(Some(file)) => Ok(HttpResponse::Ok()
+            .content_type(file.content_type)
+            .body(file.bytes.into_owned())),
+        Ok(None) => Err(Rejection::NotFound {
+            method: req.method().to_string(),
+            path: req.path().to_owned(),
         }
+        .into()),
+        Err(e) => Err(Rejection::Internal(e.to_string()).into()),
     }
-    format!(
-        "<!doctype html><html><head><meta charset=\"utf-8\"><title>cloudtwin API</title>\
-         <style>body{{font-family:sans-serif;margin:2em}}td{{padding:.2em .8em;border-bottom:1px solid #ddd;vertical-align:top}}</style>\
-         </head><body><h1>cloudtwin API</h1><p>The machine-readable document is at \
-         <a href=\"/openapi.json\">/openapi.json</a>.</p><table>\
-         <tr><th>API</th><th>method</th><th>path</th><th>what it does</th></tr>\n{rows}</table></body></html>"
-    )
 }

@@ -207,3 +207,50 @@ async fn the_page_shows_simulated_migrations_with_their_progress_and_faults() {
         "{html}"
     );
 }
+
+/// The explorer renders in a real browser with nothing but the twin to talk to: its
+/// scripts come from the binary and it lists the operations of `/openapi.json`.
+#[tokio::test]
+async fn chromium_renders_the_api_explorer_offline() {
+    let Some(bin) = chromium() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install Debian's chromium package (see .ci/run)"
+        );
+        eprintln!("skipped: no chromium binary (apt-get install -y chromium)");
+        return;
+    };
+    let srv = common::spawn().await;
+    let profile = tempfile::tempdir().unwrap();
+    let url = srv.url("/docs/");
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(bin)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                // Time for the page's scripts to fetch the document and draw it.
+                "--virtual-time-budget=10000",
+            ])
+            .arg(format!("--user-data-dir={}", profile.path().display()))
+            .args(["--dump-dom", &url])
+            .output()
+    })
+    .await
+    .unwrap()
+    .expect("chromium runs");
+    let dom = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(dom.contains("/v3/tasks/delete"), "operations drawn: {dom}");
+    assert!(dom.contains("Authorize"), "the token can be given: {dom}");
+    srv.stop().await;
+}
