@@ -91,19 +91,19 @@ fn chromium() -> Option<&'static str> {
     })
 }
 
-#[tokio::test]
-async fn chromium_renders_the_counts() {
+/// The DOM of `url` as headless Chromium (Debian's package) draws it, after `budget_ms`
+/// of the page's own scripts when given (a budget of 0 makes Chromium spin forever); `None` (skipped, with a message) where Chromium is not
+/// installed, which CI never allows.
+async fn rendered_dom(url: String, budget_ms: Option<u32>) -> Option<String> {
     let Some(bin) = chromium() else {
         assert!(
             std::env::var_os("CI").is_none(),
             "CI must install Debian's chromium package (see .ci/run)"
         );
         eprintln!("skipped: no chromium binary (apt-get install -y chromium)");
-        return;
+        return None;
     };
-    let srv = seeded().await;
     let profile = tempfile::tempdir().unwrap();
-    let url = srv.url("/_cloudtwin/console/");
     let out = tokio::task::spawn_blocking(move || {
         Command::new(bin)
             .args([
@@ -116,6 +116,7 @@ async fn chromium_renders_the_counts() {
                 "--disable-sync",
                 "--no-first-run",
             ])
+            .args(budget_ms.map(|ms| format!("--virtual-time-budget={ms}")))
             .arg(format!("--user-data-dir={}", profile.path().display()))
             .args(["--dump-dom", &url])
             .output()
@@ -123,13 +124,22 @@ async fn chromium_renders_the_counts() {
     .await
     .unwrap()
     .expect("chromium runs");
-    let dom = String::from_utf8_lossy(&out.stdout);
+    let dom = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
         out.status.success(),
         "{}\n{}",
         dom,
         String::from_utf8_lossy(&out.stderr)
     );
+    Some(dom)
+}
+
+#[tokio::test]
+async fn chromium_renders_the_counts() {
+    let srv = seeded().await;
+    let Some(dom) = rendered_dom(srv.url("/_cloudtwin/console/"), None).await else {
+        return;
+    };
     // The DOM as parsed: the same rows, with <tbody> inserted by the parser.
     assert!(dom.contains("<tbody>"), "{dom}");
     assert_counts(&dom);
@@ -212,44 +222,11 @@ async fn the_page_shows_simulated_migrations_with_their_progress_and_faults() {
 /// scripts come from the binary and it lists the operations of `/openapi.json`.
 #[tokio::test]
 async fn chromium_renders_the_api_explorer_offline() {
-    let Some(bin) = chromium() else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must install Debian's chromium package (see .ci/run)"
-        );
-        eprintln!("skipped: no chromium binary (apt-get install -y chromium)");
+    let srv = common::spawn().await;
+    // Time for the page's scripts to fetch the document and draw it.
+    let Some(dom) = rendered_dom(srv.url("/docs/"), Some(10_000)).await else {
         return;
     };
-    let srv = common::spawn().await;
-    let profile = tempfile::tempdir().unwrap();
-    let url = srv.url("/docs/");
-    let out = tokio::task::spawn_blocking(move || {
-        Command::new(bin)
-            .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-dev-shm-usage",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                // Time for the page's scripts to fetch the document and draw it.
-                "--virtual-time-budget=10000",
-            ])
-            .arg(format!("--user-data-dir={}", profile.path().display()))
-            .args(["--dump-dom", &url])
-            .output()
-    })
-    .await
-    .unwrap()
-    .expect("chromium runs");
-    let dom = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     assert!(dom.contains("/v3/tasks/delete"), "operations drawn: {dom}");
     assert!(dom.contains("Authorize"), "the token can be given: {dom}");
     srv.stop().await;

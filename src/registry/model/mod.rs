@@ -65,13 +65,8 @@ impl Model {
                             });
                     }
                     store::Loaded::Rule(r) => {
-                        let name = NameKey {
-                            environment: r.provider_env,
-                            app_id: r.provider_app,
-                            service_name: r.provider_name,
-                        };
-                        touched::held(&mut tenants, touched::tenant_of(r.domain, r.project))
-                            .add_rule(r.consumer_id, name);
+                        let (tenant, consumer, name) = touched::rule(r);
+                        touched::held(&mut tenants, tenant).add_rule(consumer, name);
                     }
                 }
                 Ok::<_, Loading>(())

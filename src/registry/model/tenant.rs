@@ -143,7 +143,7 @@ pub struct TenantModel {
     rules: HashMap<String, HashSet<NameKey>>,
 }
 
-fn name_of(s: &ServiceHead) -> NameKey {
+pub(super) fn name_of(s: &ServiceHead) -> NameKey {
     NameKey {
         environment: s.environment.clone(),
         app_id: s.app_id.clone(),

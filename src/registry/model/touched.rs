@@ -8,6 +8,7 @@ use sqlx::SqliteConnection;
 use super::super::domain::Tenant;
 use super::super::error::RegistryError;
 use super::super::store::{self, InstanceRecord, RuleRow, ServiceHead, TenantService};
+use super::tenant::name_of;
 use super::{InstanceRow, Model, NameKey, TenantModel};
 
 /// Noted by a write as it goes: which rows the model must read again.
@@ -143,25 +144,21 @@ pub(super) fn tenant_of(domain: String, project: String) -> Tenant {
     Tenant { domain, project }
 }
 
-fn name_of(s: &ServiceHead) -> NameKey {
-    NameKey {
-        environment: s.environment.clone(),
-        app_id: s.app_id.clone(),
-        service_name: s.service_name.clone(),
-    }
+/// A rule row as the model holds it: its tenant, its consumer and the provider's name.
+pub(super) fn rule(r: RuleRow) -> (Tenant, String, NameKey) {
+    let name = NameKey {
+        environment: r.provider_env,
+        app_id: r.provider_app,
+        service_name: r.provider_name,
+    };
+    (tenant_of(r.domain, r.project), r.consumer_id, name)
 }
 
 fn pairs(rows: Vec<RuleRow>) -> Vec<(String, NameKey)> {
     rows.into_iter()
         .map(|r| {
-            (
-                r.consumer_id,
-                NameKey {
-                    environment: r.provider_env,
-                    app_id: r.provider_app,
-                    service_name: r.provider_name,
-                },
-            )
+            let (_, consumer, name) = rule(r);
+            (consumer, name)
         })
         .collect()
 }
@@ -251,25 +248,14 @@ impl Fresh {
             } => {
                 tenants.clear();
                 for s in services {
-                    let tenant = Tenant {
-                        domain: s.domain,
-                        project: s.project,
-                    };
-                    held(tenants, tenant).put_service(s.service);
+                    held(tenants, tenant_of(s.domain, s.project)).put_service(s.service);
                 }
                 for (tenant, row) in instances {
                     held(tenants, tenant).put_instance(row);
                 }
-                let mut by_tenant: HashMap<Tenant, Vec<RuleRow>> = HashMap::new();
                 for r in rules {
-                    let tenant = Tenant {
-                        domain: r.domain.clone(),
-                        project: r.project.clone(),
-                    };
-                    by_tenant.entry(tenant).or_default().push(r);
-                }
-                for (tenant, rows) in by_tenant {
-                    held(tenants, tenant).set_rules(None, pairs(rows));
+                    let (tenant, consumer, name) = rule(r);
+                    held(tenants, tenant).add_rule(consumer, name);
                 }
             }
         }
