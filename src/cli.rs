@@ -212,6 +212,7 @@ fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                 status,
                 since_ms,
                 request_id,
+                before_id: None,
                 limit,
             };
             runtime()?.block_on(journal(settings, filter))
@@ -404,7 +405,7 @@ async fn serve(
     if let Some(note) = faults_note {
         println!("  fault rules   {note}");
     }
-    println!("  status page   http://{}{}", s.listen, crate::sms::CONSOLE);
+    println!("  console       http://{}{}", s.listen, crate::sms::CONSOLE);
     println!(
         "  registry auth {}",
         match s.auth.registry {

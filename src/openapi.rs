@@ -21,7 +21,7 @@ pub fn document() -> Document {
     doc.merge(crate::admin::clock::Api::openapi());
     doc.merge(crate::admin::faults::Api::openapi());
     doc.merge(crate::admin::journal::Api::openapi());
-    doc.merge(crate::status::Api::openapi());
+    doc.merge(crate::console::Api::openapi());
     doc.info = utoipa::openapi::InfoBuilder::new()
         .title("cloudtwin")
         .version(env!("CARGO_PKG_VERSION"))

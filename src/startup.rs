@@ -20,7 +20,7 @@ use crate::registry::error::RegistryError;
 use crate::sms::error::SmsError;
 use crate::state::AppState;
 use crate::telemetry::{self, RecentRequests};
-use crate::{admin, health, registry, sms, status};
+use crate::{admin, console, health, registry, sms};
 
 /// Opens (and migrates) the database and makes sure the demo account exists, or, with
 /// `demo.enabled = false`, that it does not.
@@ -151,7 +151,7 @@ pub fn bind(state: AppState, registry: registry::Model) -> std::io::Result<Runni
                     .configure(admin::clock::routes)
                     .configure(admin::faults::routes)
                     .configure(admin::journal::routes)
-                    .configure(status::routes),
+                    .configure(console::routes),
             )
             .default_service(web::to(not_found))
             .wrap(ErrorHandlers::new().default_handler(json_errors_only))

@@ -52,8 +52,8 @@ pub async fn request_span(
         method = %req.method(),
         path = %req.path(),
     );
-    // The status page's own refreshes would crowd out every other request.
-    let recent = (req.path() != "/_cloudtwin/console/")
+    // The console's own pages and refreshes would crowd out every other request.
+    let recent = (!req.path().starts_with("/_cloudtwin/console/"))
         .then(|| req.app_data::<web::Data<RecentRequests>>().cloned())
         .flatten()
         .map(|r| (r, req.method().clone(), req.path().to_owned()));

@@ -42,11 +42,11 @@ async fn show(state: web::Data<AppState>) -> HttpResponse {
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct ClockChange {
+pub struct ClockChange {
     /// switch to "real" or "manual" first (time does not move)
-    mode: Option<Mode>,
+    pub mode: Option<Mode>,
     /// then move simulated time forward by this many seconds (never backwards)
-    advance_secs: Option<i64>,
+    pub advance_secs: Option<i64>,
 }
 
 /// `POST /_cloudtwin/clock` with `{"mode": …}` and/or `{"advance_secs": N}`.
@@ -55,7 +55,13 @@ async fn change(
     state: web::Data<AppState>,
     body: web::Json<ClockChange>,
 ) -> Result<HttpResponse, TwinError> {
-    let change = body.into_inner();
+    apply(&state, body.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(view(&state)))
+}
+
+/// Switches and advances the clock, then commits what the new time made due; the route
+/// and the console's clock form both land here.
+pub async fn apply(state: &AppState, change: ClockChange) -> Result<(), TwinError> {
     if change.mode.is_none() && change.advance_secs.is_none() {
         return Err(TwinError::Rejected(
             "give mode (\"real\" or \"manual\") or advance_secs".into(),
@@ -100,7 +106,7 @@ async fn change(
                 )
             }
         })?;
-    Ok(HttpResponse::Ok().json(view(&state)))
+    Ok(())
 }
 
 fn refused(e: ClockError) -> TwinError {

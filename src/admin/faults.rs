@@ -20,7 +20,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .service(web::resource("/faults/{id}").get(show).delete(remove));
 }
 
-/// A rule as the routes and the status page show it: its id, how often it fired, and
+/// A rule as the routes show it: its id, how often it fired, and
 /// the rule itself.
 pub fn view(live: &Live) -> Value {
     let mut out = serde_json::to_value(&live.rule).unwrap_or_else(|_| json!({}));
@@ -40,7 +40,13 @@ async fn add(
     state: web::Data<AppState>,
     body: JsonBody<RuleBody>,
 ) -> Result<HttpResponse, TwinError> {
-    let rule = Rule::parse(body.parse()?)
+    Ok(HttpResponse::Created().json(add_rule(&state, body.parse()?).await?))
+}
+
+/// Checks and stores a rule, then puts it in force; the route and the console's form
+/// both land here.
+pub async fn add_rule(state: &AppState, body: RuleBody) -> Result<Value, TwinError> {
+    let rule = Rule::parse(body)
         .map_err(|e| TwinError::Rejected(e.to_string(), StatusCode::BAD_REQUEST))?;
     let id = crate::http_faults::new_id();
     let spec = serde_json::to_string(&rule)
@@ -58,7 +64,7 @@ async fn add(
         .find(|l| l.id == id)
         .map(|l| view(l))
         .unwrap_or_else(|| json!({"id": id}));
-    Ok(HttpResponse::Created().json(added))
+    Ok(added)
 }
 
 /// `GET /_cloudtwin/faults`: every rule, in the order they are tried.
@@ -98,12 +104,7 @@ async fn remove(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, TwinError> {
-    let removed = state
-        .db
-        .write(async |conn| store::remove(conn, Some(&id)).await)
-        .await
-        .map_err(db_error)?;
-    state.faults.reload().await.map_err(db_error)?;
+    let removed = remove_rules(&state, Some(&id)).await?;
     if removed == 0 {
         return Err(missing(&id));
     }
@@ -119,13 +120,19 @@ async fn remove(
     responses(Replies)
 )]
 async fn remove_all(state: web::Data<AppState>) -> Result<HttpResponse, TwinError> {
+    let removed = remove_rules(&state, None).await?;
+    Ok(HttpResponse::Ok().json(json!({ "removed": removed })))
+}
+
+/// Removes one rule (or every rule) and takes it out of force; how many went.
+pub async fn remove_rules(state: &AppState, id: Option<&str>) -> Result<u64, TwinError> {
     let removed = state
         .db
-        .write(async |conn| store::remove(conn, None).await)
+        .write(async |conn| store::remove(conn, id).await)
         .await
         .map_err(db_error)?;
     state.faults.reload().await.map_err(db_error)?;
-    Ok(HttpResponse::Ok().json(json!({ "removed": removed })))
+    Ok(removed)
 }
 
 #[derive(utoipa::OpenApi)]

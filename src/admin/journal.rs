@@ -45,6 +45,7 @@ impl JournalQuery {
             status: self.status,
             since_ms: self.since_ms,
             request_id: some(self.request_id),
+            before_id: None,
             limit,
         })
     }

@@ -238,6 +238,19 @@ pub fn fixture_path(admin: &AdminSettings, name: &str) -> Result<PathBuf, TwinEr
     Ok(path)
 }
 
+/// The fixtures `?fixture=NAME` can name, sorted: what the console's reset form offers.
+pub fn fixture_names(admin: &AdminSettings) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(&admin.fixtures_dir)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter_map(|f| f.strip_suffix(".yaml").map(str::to_owned))
+        .filter(|name| fixture_path(admin, name).is_ok())
+        .collect();
+    names.sort();
+    names
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ResetError {
     #[error("{0}")]

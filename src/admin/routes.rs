@@ -72,7 +72,16 @@ async fn snapshot(
     state: web::Data<AppState>,
     query: web::Query<SnapshotQuery>,
 ) -> Result<HttpResponse, TwinError> {
-    let name = super::snapshot_name(query.name.as_deref())?;
+    Ok(HttpResponse::Created().json(take_snapshot(&state, query.name.as_deref()).await?))
+}
+
+/// A consistent copy of the live database in `snapshots/`; the route and the console's
+/// admin form both land here.
+pub async fn take_snapshot(
+    state: &AppState,
+    name: Option<&str>,
+) -> Result<super::SnapshotInfo, TwinError> {
+    let name = super::snapshot_name(name)?;
     let out = super::snapshot_dir(state.db.path()).join(name);
     let busy = Duration::from_millis(state.settings.pool.busy_timeout_ms);
     let info = super::snapshot(state.db.path(), &out, busy)
@@ -82,7 +91,7 @@ async fn snapshot(
             SnapshotError::Sqlite { source, .. } => db_error(source),
             other => internal(other),
         })?;
-    Ok(HttpResponse::Created().json(info))
+    Ok(info)
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -106,7 +115,22 @@ async fn reset(
     registry: web::Data<crate::registry::Model>,
     query: web::Query<ResetQuery>,
 ) -> Result<HttpResponse, TwinError> {
-    let fixture = match query.fixture.as_deref() {
+    let loaded = reset_to(&state, &registry, query.fixture.as_deref()).await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "status": "reset",
+        "fixture": query.fixture,
+        "loaded": loaded,
+    })))
+}
+
+/// Empties the state and loads the named fixture, then brings the copies in memory in
+/// step; the route and the console's admin form both land here.
+pub async fn reset_to(
+    state: &AppState,
+    registry: &crate::registry::Model,
+    fixture: Option<&str>,
+) -> Result<crate::seed::Summary, TwinError> {
+    let fixture = match fixture {
         Some(name) => {
             let path = super::fixture_path(&state.settings.admin, name)?;
             let fixture = web::block(move || Fixture::read(&path))
@@ -128,11 +152,7 @@ async fn reset(
     // follow the committed state before the answer.
     state.faults.reload().await.map_err(db_error)?;
     registry.reload(&state.db).await.map_err(internal)?;
-    Ok(HttpResponse::Ok().json(json!({
-        "status": "reset",
-        "fixture": query.fixture,
-        "loaded": loaded,
-    })))
+    Ok(loaded)
 }
 
 /// The admin routes in the OpenAPI document.

@@ -118,6 +118,7 @@ pub async fn record(
         super::body(&copy.kept, copy.total, journal.settings().max_body_bytes)
     });
     journal.record(Entry {
+        id: 0,
         at_ms: journal.now_ms(),
         request_id,
         method,

@@ -20,6 +20,9 @@ use crate::db::Db;
 /// One request as the journal keeps it.
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct Entry {
+    /// The row's id (0 until written): where a page of entries resumes.
+    #[serde(skip)]
+    pub id: i64,
     pub at_ms: i64,
     pub request_id: String,
     pub method: String,

@@ -50,13 +50,15 @@ pub struct Filter {
     pub status: Option<i64>,
     pub since_ms: Option<i64>,
     pub request_id: Option<String>,
+    /// Only entries older than this id (the next page).
+    pub before_id: Option<i64>,
     pub limit: i64,
 }
 
 /// Entries newest first.
 pub async fn entries(conn: &mut SqliteConnection, f: &Filter) -> sqlx::Result<Vec<Entry>> {
     let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
-        "SELECT at_ms, request_id, method, path, query, status, latency_ms, tenant, caller, body,
+        "SELECT id, at_ms, request_id, method, path, query, status, latency_ms, tenant, caller, body,
                 fault_id FROM journal WHERE 1 = 1",
     );
     if let Some(m) = &f.method {
@@ -79,6 +81,9 @@ pub async fn entries(conn: &mut SqliteConnection, f: &Filter) -> sqlx::Result<Ve
     }
     if let Some(r) = &f.request_id {
         q.push(" AND request_id = ").push_bind(r);
+    }
+    if let Some(id) = f.before_id {
+        q.push(" AND id < ").push_bind(id);
     }
     q.push(" ORDER BY id DESC LIMIT ").push_bind(f.limit);
     q.build_query_as().fetch_all(conn).await

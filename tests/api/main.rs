@@ -16,6 +16,7 @@ mod common;
 
 mod admin;
 mod clock;
+mod console;
 mod crash;
 mod disk;
 mod fixtures;
@@ -31,4 +32,3 @@ mod registry_auth;
 mod sdk;
 mod security;
 mod sms;
-mod status_page;

@@ -276,7 +276,31 @@ impl Model {
             .any(|t| t.all_instances().any(|e| !e.alive(now)))
     }
 
-    /// Services and instances held, for the status page and tests.
+    /// Every tenant with its services and live instances, for the console.
+    pub fn tenant_counts(&self, now: i64) -> Vec<(Tenant, usize, usize)> {
+        let tenants = self.tenants();
+        let mut out: Vec<_> = tenants
+            .iter()
+            .map(|(tenant, t)| {
+                let live = t.all_instances().filter(|e| e.alive(now)).count();
+                (tenant.clone(), t.service_count(), live)
+            })
+            .collect();
+        out.sort_by(|a, b| (&a.0.domain, &a.0.project).cmp(&(&b.0.domain, &b.0.project)));
+        out
+    }
+
+    /// How many live instances each of the tenant's services has (0 for an unknown one).
+    pub fn live_counts(&self, tenant: &Tenant, service_ids: &[&str], now: i64) -> Vec<usize> {
+        let tenants = self.tenants();
+        let t = tenants.get(tenant);
+        service_ids
+            .iter()
+            .map(|id| t.map_or(0, |t| t.live_instances(id, now).len()))
+            .collect()
+    }
+
+    /// Services and instances held, for the start-up log line.
     pub fn counts(&self) -> (usize, usize) {
         let tenants = self.tenants();
         let services = tenants.values().map(TenantModel::service_count).sum();

@@ -82,7 +82,12 @@ impl InstanceEntry {
     }
 
     pub fn alive(&self, now: i64) -> bool {
-        self.heartbeat_ms() + self.lease_ms >= now
+        self.expires_ms() >= now
+    }
+
+    /// When the lease runs out unless renewed (simulated ms).
+    pub fn expires_ms(&self) -> i64 {
+        self.heartbeat_ms() + self.lease_ms
     }
 
     /// Renews the lease to `now` (never backwards); true when it was the first renewal

@@ -21,7 +21,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     );
 }
 
-/// A fault as the routes and the status page show it.
+/// A fault as the routes show it.
 pub fn view(f: &FaultRow) -> Value {
     let params: Value = serde_json::from_str(&f.error_param).unwrap_or_else(|_| json!([]));
     json!({

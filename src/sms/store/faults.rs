@@ -17,7 +17,7 @@ macro_rules! fault_select {
     };
 }
 
-/// An armed fault as the admin routes and the status page show it.
+/// An armed fault as the admin routes and the console show it.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct FaultRow {
     pub task_id: String,
@@ -83,7 +83,7 @@ pub async fn fault(conn: &mut SqliteConnection, task_id: &str) -> sqlx::Result<O
         .await
 }
 
-/// Every armed fault, newest first (the status page shows them).
+/// Every armed fault, newest first (the console shows them).
 pub async fn faults(conn: &mut SqliteConnection, limit: i64) -> sqlx::Result<Vec<FaultRow>> {
     sqlx::query_as(concat!(
         fault_select!(),

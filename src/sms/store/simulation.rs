@@ -100,7 +100,7 @@ pub async fn runs_of(
     rows.into_iter().map(RunRow::into_run).collect()
 }
 
-/// A simulated run with its task's name and state, for the status page.
+/// A simulated run with its task's name and state, for the console's overview.
 pub struct RunningTask {
     pub task_id: String,
     pub name: String,

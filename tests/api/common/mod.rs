@@ -3,11 +3,13 @@
 //! - [`server`]: the real server in-process, one per test, on port 0 and a fresh file;
 //! - [`client`] and one client per API on top of it: [`sms`], [`registry`], [`iam`]
 //!   (tokens), [`admin`] (`/_cloudtwin/*`);
+//! - [`browser`]: headless Chromium, for pages as a browser draws them;
 //! - [`cli`]: the one runner of the built binary, and `serve` as a child process;
 //! - [`load`]: the mixed workload, its ledger and the database checks;
 //! - [`internals`]: the only file that uses cloudtwin's crate internals.
 
 pub mod admin;
+pub mod browser;
 pub mod cli;
 pub mod client;
 pub mod iam;

@@ -181,7 +181,7 @@ async fn a_watcher_sees_its_providers_instances_come_and_go() {
     socket.close(None).await.expect("close");
 }
 
-/// The status page's count of open watch sockets.
+/// The console overview's count of open watch sockets.
 async fn watching(srv: &TestServer) -> String {
     let html = srv
         .client

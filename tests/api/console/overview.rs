@@ -1,14 +1,10 @@
-//! `GET /_cloudtwin/console/`: the status page of a seeded server, as HTML and (where Chromium is
-//! installed) as a real browser renders it.
+//! `GET /_cloudtwin/console/`: the overview of a seeded server, as HTML and (where
+//! Chromium is installed) as a real browser renders it.
 
-use std::path::Path;
-use std::process::Command;
-
-use crate::common::{self, DEMO};
+use crate::common::{self, browser};
 
 async fn seeded() -> common::TestServer {
-    let srv = common::spawn().await;
-    srv.load_fixture(Path::new(DEMO)).await;
+    let srv = super::seeded().await;
     // Something for the recent-requests table, including an error.
     srv.client.get(srv.url("/health")).send().await.unwrap();
     srv.client
@@ -27,7 +23,7 @@ fn assert_counts(html: &str) {
         r#"<tr id="task-ABORT"><td>ABORT</td><td class="n">1</td></tr>"#,
         r#"<tr id="source-replicate"><td>replicate</td><td class="n">1</td><td class="n">1</td></tr>"#,
         r#"<tr id="source-stopped"><td>stopped</td><td class="n">1</td><td class="n">0</td></tr>"#,
-        r#"<tr><td>demo</td><td>default</td><td class="n">5</td><td class="n">6</td></tr>"#,
+        r#"<tr><td>demo</td><td><a href="/_cloudtwin/console/registry/services?domain=demo&amp;project=default">default</a></td><td class="n">5</td><td class="n">6</td></tr>"#,
     ] {
         assert!(html.contains(row), "missing {row} in\n{html}");
     }
@@ -82,64 +78,14 @@ async fn the_page_shows_the_counts_and_recent_requests() {
     srv.stop().await;
 }
 
-fn chromium() -> Option<&'static str> {
-    ["chromium", "chromium-browser"].into_iter().find(|bin| {
-        Command::new(bin)
-            .arg("--version")
-            .output()
-            .is_ok_and(|o| o.status.success())
-    })
-}
-
-/// The DOM of `url` as headless Chromium (Debian's package) draws it, after `budget_ms`
-/// of the page's own scripts when given (a budget of 0 makes Chromium spin forever); `None` (skipped, with a message) where Chromium is not
-/// installed, which CI never allows.
-async fn rendered_dom(url: String, budget_ms: Option<u32>) -> Option<String> {
-    let Some(bin) = chromium() else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must install Debian's chromium package (see .ci/run)"
-        );
-        eprintln!("skipped: no chromium binary (apt-get install -y chromium)");
-        return None;
-    };
-    let profile = tempfile::tempdir().unwrap();
-    let out = tokio::task::spawn_blocking(move || {
-        Command::new(bin)
-            .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-dev-shm-usage",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ])
-            .args(budget_ms.map(|ms| format!("--virtual-time-budget={ms}")))
-            .arg(format!("--user-data-dir={}", profile.path().display()))
-            .args(["--dump-dom", &url])
-            .output()
-    })
-    .await
-    .unwrap()
-    .expect("chromium runs");
-    let dom = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "{}\n{}",
-        dom,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Some(dom)
-}
-
 #[tokio::test]
 async fn chromium_renders_the_counts() {
     let srv = seeded().await;
-    let Some(dom) = rendered_dom(srv.url("/_cloudtwin/console/"), None).await else {
+    let Some(page) = browser::render(srv.url("/_cloudtwin/console/"), None, None).await else {
         return;
     };
+    assert!(page.console.is_empty(), "console: {:?}", page.console);
+    let dom = page.dom;
     // The DOM as parsed: the same rows, with <tbody> inserted by the parser.
     assert!(dom.contains("<tbody>"), "{dom}");
     assert_counts(&dom);
@@ -203,7 +149,7 @@ async fn the_page_shows_simulated_migrations_with_their_progress_and_faults() {
         .await
         .unwrap();
     let row = format!(
-        "<tr id=\"migration-{task}\"><td>shown-task</td><td>RUNNING</td><td>MIGRATE_LINUX_BLOCK</td>\
+        "<tr id=\"migration-{task}\"><td><a href=\"/_cloudtwin/console/sms/tasks/{task}\">shown-task</a></td><td>RUNNING</td><td>MIGRATE_LINUX_BLOCK</td>\
          <td class=\"n\"><progress max=\"100\" value=\"46\"></progress> 46 %</td>\
          <td class=\"n\">10000</td><td class=\"n\">5</td></tr>"
     );
@@ -216,18 +162,4 @@ async fn the_page_shows_simulated_migrations_with_their_progress_and_faults() {
         html.contains("<tr><td>shown-task</td><td>CONFIGURE_LINUX_BLOCK</td><td>SMS.1302</td><td></td><td></td></tr>"),
         "{html}"
     );
-}
-
-/// The explorer renders in a real browser with nothing but the twin to talk to: its
-/// scripts come from the binary and it lists the operations of `/openapi.json`.
-#[tokio::test]
-async fn chromium_renders_the_api_explorer_offline() {
-    let srv = common::spawn().await;
-    // Time for the page's scripts to fetch the document and draw it.
-    let Some(dom) = rendered_dom(srv.url("/docs/"), Some(10_000)).await else {
-        return;
-    };
-    assert!(dom.contains("/v3/tasks/delete"), "operations drawn: {dom}");
-    assert!(dom.contains("Authorize"), "the token can be given: {dom}");
-    srv.stop().await;
 }
