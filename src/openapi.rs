@@ -85,6 +85,9 @@ async fn to_explorer() -> HttpResponse {
         .finish()
 }
 
+/// The bar cloudtwin puts above Swagger UI: the one-click demo token.
+const EXPLORER_BAR: &str = include_str!("openapi/explorer.js");
+
 /// Swagger UI's files, built into the binary, with the document's address and the
 /// settings above written into its initializer.
 async fn explorer_file(
@@ -92,10 +95,25 @@ async fn explorer_file(
     file: web::Path<String>,
     rendered: web::Data<Rendered>,
 ) -> Result<HttpResponse, TwinError> {
+    if file.as_str() == "cloudtwin.js" {
+        return Ok(HttpResponse::Ok()
+            .content_type("text/javascript; charset=utf-8")
+            .body(EXPLORER_BAR));
+    }
     match utoipa_swagger_ui::serve(&file, rendered.explorer.clone()) {
-        Ok(Some(file)) => Ok(HttpResponse::Ok()
-            .content_type(file.content_type)
-            .body(file.bytes.into_owned())),
+        Ok(Some(served)) if file.is_empty() || file.as_str() == "index.html" => {
+            let page = String::from_utf8_lossy(&served.bytes).replacen(
+                "</body>",
+                "<script src=\"./cloudtwin.js\" charset=\"UTF-8\"></script>\n</body>",
+                1,
+            );
+            Ok(HttpResponse::Ok()
+                .content_type(served.content_type)
+                .body(page))
+        }
+        Ok(Some(served)) => Ok(HttpResponse::Ok()
+            .content_type(served.content_type)
+            .body(served.bytes.into_owned())),
         Ok(None) => Err(Rejection::NotFound {
             method: req.method().to_string(),
             path: req.path().to_owned(),

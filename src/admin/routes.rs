@@ -20,7 +20,8 @@ use utoipa::IntoParams;
 /// The routes of the `/_cloudtwin` scope, which startup mounts behind [`guard`].
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/snapshot").post(snapshot))
-        .service(web::resource("/reset").post(reset));
+        .service(web::resource("/reset").post(reset))
+        .service(web::resource("/demo-token").post(demo_token));
 }
 
 /// The admin-token check in front of every `/_cloudtwin` route. Refusals are answered as responses (not Err) so that the outer middleware still
@@ -155,7 +156,45 @@ pub async fn reset_to(
     Ok(loaded)
 }
 
+/// `POST /_cloudtwin/demo-token`: a token of the demo user for its project, for the API
+/// explorer's one-click button (a browser page cannot run the password flow without
+/// the password in its source). 404 when the demo account is off.
+#[utoipa::path(
+    post,
+    path = "/_cloudtwin/demo-token",
+    tag = "cloudtwin admin",
+    operation_id = "admin_demo_token",
+    responses(Replies)
+)]
+async fn demo_token(state: web::Data<AppState>) -> Result<HttpResponse, TwinError> {
+    let demo = &state.settings.demo;
+    if !demo.enabled {
+        return Err(TwinError::Rejected(
+            "the demo account is off (demo.enabled)".into(),
+            StatusCode::NOT_FOUND,
+        ));
+    }
+    let issued = state.clock.now_ms().div_euclid(1000);
+    let made = crate::iam::demo_token(&state.db, demo, issued, state.settings.auth.token_ttl_secs)
+        .await
+        .map_err(|e| match e {
+            crate::iam::AccountError::Db(e) => db_error(e),
+            crate::iam::AccountError::Missing(why) => {
+                TwinError::Rejected(why, StatusCode::NOT_FOUND)
+            }
+            other => internal(other),
+        })?;
+    Ok(HttpResponse::Created().json(json!({
+        "token": made.token,
+        "domain": demo.domain,
+        "user": demo.user,
+        "project": demo.project,
+        "project_id": made.project_id,
+        "expires_at_ms": made.expires_at * 1000,
+    })))
+}
+
 /// The admin routes in the OpenAPI document.
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(snapshot, reset))]
+#[openapi(paths(snapshot, reset, demo_token))]
 pub struct Api;

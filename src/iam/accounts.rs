@@ -90,6 +90,51 @@ pub async fn ensure_demo_in(
     })
 }
 
+/// A token of the demo user scoped to the demo project, as `POST /v3/auth/tokens` with
+/// the demo password would issue it (without the password check: the caller already
+/// passed the admin guard). Issued at `issued` (simulated seconds), valid `ttl_secs`.
+pub struct DemoToken {
+    pub token: String,
+    pub project_id: String,
+    pub expires_at: i64,
+}
+
+pub async fn demo_token(
+    db: &Db,
+    demo: &DemoSettings,
+    issued: i64,
+    ttl_secs: i64,
+) -> Result<DemoToken, AccountError> {
+    let missing = || AccountError::Missing(format!("no demo user {}/{}", demo.domain, demo.user));
+    let mut tx = db.read().await?;
+    let user = store::user_by_name(&mut tx, &demo.domain, &demo.user)
+        .await?
+        .ok_or_else(missing)?;
+    let project = store::project(&mut tx, &user.domain_id, None, Some(&demo.project))
+        .await?
+        .ok_or_else(missing)?;
+    drop(tx);
+    let (token, digest) = domain::new_token();
+    let expires_at = issued + ttl_secs;
+    db.write(async |conn| {
+        store::insert_token(
+            conn,
+            &digest,
+            &user.user_id,
+            Some(&project.id),
+            issued,
+            expires_at,
+        )
+        .await
+    })
+    .await?;
+    Ok(DemoToken {
+        token,
+        project_id: project.id,
+        expires_at,
+    })
+}
+
 /// Creates a user (and its domain and project if missing) holding no actions; an
 /// existing user gets the new password.
 pub async fn create_user(

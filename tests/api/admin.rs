@@ -217,3 +217,20 @@ async fn without_a_token_admin_routes_need_a_loopback_listener() {
     assert_eq!(reply.status, 200);
     srv.stop().await;
 }
+
+/// The explorer's one-click token: a working token of the demo user for its project
+/// (none when the demo account is off: security.rs).
+#[tokio::test]
+async fn the_demo_token_route_issues_a_working_token() {
+    let srv = common::spawn().await;
+    let reply = srv
+        .admin()
+        .send(Method::POST, "/_cloudtwin/demo-token", None)
+        .await;
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    assert_eq!(reply.json["project_id"], srv.demo.project_id.as_str());
+    let token = reply.json["token"].as_str().unwrap();
+    let (status, body) = srv.sms(token).call(Method::GET, "/v3/tasks", None).await;
+    assert_eq!(status, 200, "{body}");
+    srv.stop().await;
+}

@@ -82,6 +82,14 @@ async fn docs_is_the_explorer_served_from_the_binary() {
     assert_eq!(status, 200);
     assert!(kind.starts_with("text/html"), "{kind}");
     assert!(page.contains("swagger-ui"), "{page}");
+    assert!(
+        page.contains("<script src=\"./cloudtwin.js\""),
+        "the demo-token bar: {page}"
+    );
+    let (status, kind, bar) = get("/docs/cloudtwin.js").await;
+    assert_eq!(status, 200);
+    assert!(kind.contains("javascript"), "{kind}");
+    assert!(bar.contains("/_cloudtwin/demo-token"), "{bar}");
     let (status, kind, script) = get("/docs/swagger-initializer.js").await;
     assert_eq!(status, 200);
     assert!(kind.contains("javascript"), "{kind}");

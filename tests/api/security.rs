@@ -13,6 +13,9 @@ const ADMIN_ROUTES: &[(&str, &str)] = &[
     ("PUT", "/_cloudtwin/sms/sources/x"),
     ("PUT", "/_cloudtwin/sms/tasks/x"),
     ("GET", "/_cloudtwin/console/"),
+    ("POST", "/_cloudtwin/console/faults/add"),
+    ("POST", "/_cloudtwin/console/admin/reset"),
+    ("POST", "/_cloudtwin/demo-token"),
 ];
 
 #[tokio::test]
@@ -482,6 +485,13 @@ async fn the_demo_account_can_be_switched_off_and_custom_secrets_stay_unprinted(
     })
     .await;
     assert_eq!(login(off.base.clone()).await, 401);
+    // Nor does the explorer's one-click token hand one out.
+    let res = http
+        .post(format!("{}/_cloudtwin/demo-token", off.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
     off.child.kill().unwrap();
     off.child.wait().unwrap();
     let conn = rusqlite::Connection::open(&db).unwrap();

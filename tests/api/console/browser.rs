@@ -95,3 +95,60 @@ async fn chromium_renders_the_api_explorer_offline() {
     );
     srv.stop().await;
 }
+
+/// What a user does in the explorer: "Use a demo token", open `GET /v3/tasks`,
+/// "Execute". The request reaches the twin as the demo user (the journal says so)
+/// and the explorer shows its 200.
+#[tokio::test]
+async fn the_explorer_sends_a_real_request_with_the_demo_token() {
+    let srv = common::spawn().await;
+    let Some(mut page) = browser::Devtools::open(&srv.url("/docs/")).await else {
+        return;
+    };
+    let status = page
+        .eval(
+            r##"(async () => {
+  const wait = async (find, what) => {
+    for (let i = 0; i < 400; i++) {
+      const found = find();
+      if (found) return found;
+      await new Promise(r => setTimeout(r, 50));
+    }
+    throw new Error("timed out waiting for " + what);
+  };
+  const button = await wait(() => window.ui && document.querySelector("#demo-token"), "the explorer");
+  button.click();
+  await wait(() => document.querySelector("#demo-token-status").textContent.startsWith("authorized"), "the token");
+  // React may redraw the list (the lock icons change once authorized): look the
+  // operation up afresh each time instead of holding an element.
+  const op = () => [...document.querySelectorAll(".opblock.opblock-get")].find(b =>
+    b.querySelector(".opblock-summary-path")?.getAttribute("data-path") === "/v3/tasks");
+  await wait(op, "GET /v3/tasks");
+  await wait(() => {
+    const control = op().querySelector(".opblock-summary-control");
+    if (control.getAttribute("aria-expanded") === "true") return true;
+    control.click();
+    return false;
+  }, "the operation to open");
+  // tryItOutEnabled opens the form at once; older settings show "Try it out" first.
+  const first = await wait(() => op().querySelector(".execute") || op().querySelector(".try-out__btn"), "Try it out");
+  if (!first.classList.contains("execute")) first.click();
+  (await wait(() => op().querySelector(".execute"), "Execute")).click();
+  const cell = await wait(() => op().querySelector(".live-responses-table tbody .response-col_status"), "the response");
+  return cell.textContent.trim();
+})()"##,
+        )
+        .await;
+    assert_eq!(status, "200", "the explorer shows the answer's status");
+    let (_, journal) = srv
+        .admin()
+        .call(
+            reqwest::Method::GET,
+            "/_cloudtwin/journal?path=/v3/tasks&method=GET",
+        )
+        .await;
+    let entry = &journal["entries"][0];
+    assert_eq!(entry["status"], 200, "{journal}");
+    assert_eq!(entry["caller"], "demo", "sent as the demo user: {journal}");
+    srv.stop().await;
+}
