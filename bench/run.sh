@@ -4,7 +4,7 @@
 #
 #   bench/run.sh              # everything, about 3 minutes on 2 cores after the build
 #   BENCH_SECS=3 bench/run.sh # shorter wrk runs
-#   BENCH_ONLY=sms|registry|startup|logins|simulation bench/run.sh
+#   BENCH_ONLY=sms|registry|startup|logins|simulation|console bench/run.sh
 #
 # Load goes only to 127.0.0.1, every run is bounded in time or count, and every process
 # started here is stopped here. Scratch files live in target/bench/ (BENCH_WORK).
@@ -346,6 +346,63 @@ if [ "$ONLY" = all ] || [ "$ONLY" = simulation ]; then
         "$(awk -v n="$SIM_RUNS" -v s="$secs" 'BEGIN{printf "%.0f", 7 * n / s}')" "subtasks/s" - "" \
         "$(awk -v n="$SIM_RUNS" -v s="$secs" 'BEGIN{printf "%.0f runs/s, %.0f µs a subtask", n / s, 1e6 * s / (7 * n)}')"
     rm -f "$WORK"/sim.db*
+fi
+
+# --- 6. Console pages at size ------------------------------------------------------------
+if [ "$ONLY" = all ] || [ "$ONLY" = console ]; then
+    say "== Console: every page at $START_TASKS tasks + $START_INSTANCES instances, one client…"
+    rm -f "$WORK"/console.db*
+    "$PERF" startup-seed "$WORK/console.db" "$START_TASKS" "$START_INSTANCES" >/dev/null
+    start_server "$WORK/console.db" CLOUDTWIN_AUTH__REGISTRY=off
+    tok=$(token)
+    # Some journal to page through and filter.
+    wrk_run 8 "$PORT" get.lua "/v3/tasks?limit=50" "$tok" >/dev/null
+    # The newest task, and the cursor of the last page (the 51st oldest task).
+    read -r task last < <(python3 - "$WORK/console.db" <<'PY'
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+newest = c.execute("SELECT id FROM tasks ORDER BY create_date DESC, id LIMIT 1").fetchone()[0]
+d, i = c.execute("SELECT create_date, id FROM tasks ORDER BY create_date, id DESC LIMIT 1 OFFSET 50").fetchone()
+print(newest, f"{d}~{i}")
+PY
+)
+    svc=bench-svc-$(printf '%05d' $((START_INSTANCES / 5 - 1)))
+    cut=$(printf '%05d' $((START_INSTANCES / 5 - 51)))
+    tenant="domain=default&project=default"
+    pages=(
+        "overview|"
+        "tasks, first page|sms/tasks"
+        "tasks, last page|sms/tasks?after=$last"
+        "tasks, a state no task has (whole project scanned)|sms/tasks?state=SYNC_FAIL"
+        "tasks, a name no task has (whole project scanned)|sms/tasks?name=nothing"
+        "task detail|sms/tasks/$task"
+        "source servers|sms/sources"
+        "templates|sms/templates"
+        "migration projects|sms/migprojects"
+        "registry tenants and apps|registry"
+        "services, first page|registry/services?$tenant"
+        "services, last page|registry/services?$tenant&after=svc-$cut%1F1.0.0%1Fbench-svc-$cut"
+        "services, name filter|registry/services?$tenant&name=svc-1999"
+        "service detail with instances|registry/service?$tenant&id=$svc"
+        "dependency graph|registry/graph?$tenant&app=bench"
+        "identity|identity"
+        "journal|journal"
+        "journal, a path nothing has (all scanned)|journal?path=nothing"
+        "faults|faults"
+        "admin|admin"
+        "find an instance by id (all scanned)|find?id=bench-ins-00000-0"
+    )
+    for entry in "${pages[@]}"; do
+        name=${entry%%|*}
+        path=${entry#*|}
+        code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/_cloudtwin/console/$path")
+        r=$(SECS=2 wrk_run 1 "$PORT" get.lua "/_cloudtwin/console/$path")
+        # find answers 303 to the page it found.
+        [[ $path == find* ]] || check_clean "console $name" "$r"
+        row "Console: $name, c=1 (HTTP $code)" "$(field "$r" p99_ms)" "ms p99" 100 "ms (issue)" "p50 $(field "$r" p50_ms) ms, $(field "$r" rps) req/s"
+    done
+    stop_server
+    rm -f "$WORK"/console.db*
 fi
 
 say "load after: $(cut -d' ' -f1-3 /proc/loadavg) (this run's own load included); $(others)"

@@ -16,6 +16,9 @@ use crate::state::AppState;
 /// Rules drawn at most; an app with more is a table nobody reads as a picture.
 const MAX_EDGES: i64 = 300;
 
+/// Boxes drawn at most for services without rules.
+const MAX_NODES: i64 = 150;
+
 #[derive(Deserialize)]
 pub struct GraphQuery {
     #[serde(default)]
@@ -127,8 +130,18 @@ pub async fn page(
     let rules = store::edges(&mut tx, &q.domain, &q.project, &q.app, MAX_EDGES + 1)
         .await
         .map_err(db_error)?;
+    let named: Vec<&str> = rules
+        .iter()
+        .map(|r| r.consumer.as_str())
+        .chain(
+            rules
+                .iter()
+                .filter(|r| r.provider_app == q.app)
+                .map(|r| r.provider.as_str()),
+        )
+        .collect();
     let ids: BTreeMap<String, String> =
-        store::names_in_app(&mut tx, &q.domain, &q.project, &q.app, 500)
+        store::names_in_app(&mut tx, &q.domain, &q.project, &q.app, &named, MAX_NODES)
             .await
             .map_err(db_error)?
             .into_iter()
@@ -148,11 +161,18 @@ pub async fn page(
             (r.consumer.clone(), provider)
         })
         .collect();
-    let lonely: Vec<String> = if capped {
-        Vec::new()
-    } else {
-        ids.keys().cloned().collect()
-    };
+    // Services without rules fill the picture up to MAX_NODES boxes, no further.
+    let drawn: BTreeSet<&str> = edges
+        .iter()
+        .flat_map(|(c, p)| [c.as_str(), p.as_str()])
+        .collect();
+    let room = (MAX_NODES as usize).saturating_sub(drawn.len());
+    let lonely: Vec<String> = ids
+        .keys()
+        .filter(|n| !drawn.contains(n.as_str()))
+        .take(room)
+        .cloned()
+        .collect();
     let placed = layout(&edges, &lonely);
     let link = |name: &str| {
         ids.get(name).map(|id| {
@@ -164,7 +184,7 @@ pub async fn page(
     };
     let body = html! {
         p { a href=(href("registry/services", &[("domain", &q.domain), ("project", &q.project), ("app", &q.app)])) { "← services of app " (q.app) }
-            " · " (edges.len()) " dependency rules, " (placed.nodes.len()) " services" }
+            " · " (edges.len()) " dependency rules, " (placed.nodes.len()) " services drawn" }
         @if capped { p.warn { "Only the first " (MAX_EDGES) " rules are drawn." } }
         (svg(&edges, &placed, link))
         p.empty { "Arrows point from a consumer to the service it calls; dashed boxes are names no service of this app registered." }

@@ -241,22 +241,31 @@ pub async fn edges(
     .await
 }
 
-/// Services of an app by name (one id per name, the first registered), for graph links.
+/// Services of an app by name (one id per name, the lowest), for graph links: the
+/// `named` ones, then others in name order up to `limit` names in all.
 pub async fn names_in_app(
     conn: &mut SqliteConnection,
     domain: &str,
     project: &str,
     app: &str,
+    named: &[&str],
     limit: i64,
 ) -> sqlx::Result<Vec<(String, String)>> {
+    let named = serde_json::to_string(named).unwrap_or_else(|_| "[]".into());
     sqlx::query_as(
         "SELECT service_name, MIN(service_id) FROM microservices
-          WHERE domain = ? AND project = ? AND app_id = ?
-          GROUP BY service_name ORDER BY service_name LIMIT ?",
+          WHERE domain = ?1 AND project = ?2 AND app_id = ?3
+            AND service_name IN (SELECT value FROM json_each(?4))
+          GROUP BY service_name
+         UNION
+         SELECT * FROM (SELECT service_name, MIN(service_id) FROM microservices
+          WHERE domain = ?1 AND project = ?2 AND app_id = ?3
+          GROUP BY service_name ORDER BY service_name LIMIT ?5)",
     )
     .bind(domain)
     .bind(project)
     .bind(app)
+    .bind(named)
     .bind(limit)
     .fetch_all(conn)
     .await

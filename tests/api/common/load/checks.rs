@@ -13,8 +13,9 @@ fn strings(conn: &rusqlite::Connection, sql: &str) -> Vec<String> {
         .expect("rows")
 }
 
-/// `PRAGMA integrity_check` is ok, `PRAGMA foreign_key_check` is empty and no instance,
-/// schema, tag or dependency row names a service that is gone.
+/// `PRAGMA integrity_check` is ok, `PRAGMA foreign_key_check` is empty, no instance,
+/// schema, tag or dependency row names a service that is gone, and the counts the
+/// triggers keep agree with the rows they count.
 pub fn storage_problems(conn: &rusqlite::Connection) -> Vec<String> {
     let mut problems = Vec::new();
     let integrity = strings(conn, "PRAGMA integrity_check");
@@ -52,6 +53,32 @@ pub fn storage_problems(conn: &rusqlite::Connection) -> Vec<String> {
         );
         if !orphans.is_empty() {
             problems.push(format!("{table} rows of deleted services: {orphans:?}"));
+        }
+    }
+    for (table, kept, counted) in [
+        (
+            "task_counts",
+            "SELECT project_id || ' ' || tasks FROM task_counts WHERE tasks > 0 ORDER BY 1",
+            "SELECT project_id || ' ' || COUNT(*) FROM tasks GROUP BY project_id ORDER BY 1",
+        ),
+        (
+            "task_state_counts",
+            "SELECT project_id || ' ' || state || ' ' || tasks FROM task_state_counts
+              WHERE tasks > 0 ORDER BY 1",
+            "SELECT project_id || ' ' || state || ' ' || COUNT(*) FROM tasks
+              GROUP BY project_id, state ORDER BY 1",
+        ),
+        (
+            "source_state_counts",
+            "SELECT project_id || ' ' || state || ' ' || servers || ' ' || connected
+               FROM source_state_counts WHERE servers > 0 ORDER BY 1",
+            "SELECT project_id || ' ' || state || ' ' || COUNT(*) || ' ' || SUM(connected)
+               FROM source_servers GROUP BY project_id, state ORDER BY 1",
+        ),
+    ] {
+        let (kept, counted) = (strings(conn, kept), strings(conn, counted));
+        if kept != counted {
+            problems.push(format!("{table} says {kept:?}, the rows {counted:?}"));
         }
     }
     problems
