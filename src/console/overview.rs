@@ -189,6 +189,9 @@ pub fn render(p: &Page<'_>) -> Markup {
     let (mode, now) = p.clock;
     html! {
         @if let Some(note) = p.note { p.flash { (note) } }
+        @let expected = crate::db::expected_schema_version();
+        p { "health: " strong #health { @if p.schema_version >= expected { "ready" } @else { "not ready: schema " (p.schema_version) " of " (expected) } }
+            " (the same check as " a href="/ready" { code { "/ready" } } ")" }
         p { "database " code #database { (p.database) } " (" (layout::bytes(p.file_bytes)) "), schema version "
             span #schema-version { (p.schema_version) } }
         p { "clock " span #clock-mode { (mode) } ", simulated time " span #clock-now { (layout::when(Some(now))) } }
