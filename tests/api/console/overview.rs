@@ -48,7 +48,10 @@ async fn the_page_shows_the_counts_and_recent_requests() {
     let html = res.text().await.unwrap();
     assert_counts(&html);
     assert!(html.contains(r#"<meta http-equiv="refresh" content="5">"#));
-    assert!(html.contains(r#"<strong id="health">ready</strong>"#), "{html}");
+    assert!(
+        html.contains(r#"<strong id="health">ready</strong>"#),
+        "{html}"
+    );
     // The journal's newest entries, the unknown route among them (escaped).
     let journal = html
         .split("id=\"journal-latest\"")
