@@ -160,8 +160,8 @@ async fn list_tasks(
     let settings = store::settings_of(&mut tx, &ids).await?;
     let runs = store::simulation::runs_of(&mut tx, &ids).await?;
     views::simulate_tasks(&mut rows, &mut subtasks, &runs, state.clock.now_ms());
-    let list = views::tasks(&rows, &subtasks, &settings);
-    Ok(HttpResponse::Ok().json(json!({ "count": count, "tasks": list })))
+    let tasks = views::tasks(&rows, &subtasks, &settings);
+    Ok(HttpResponse::Ok().json(views::TaskList { count, tasks }))
 }
 
 #[utoipa::path(
