@@ -171,29 +171,33 @@ pub async fn save_renewals(conn: &mut SqliteConnection, renewals: &[Renewal<'_>]
     Ok(())
 }
 
-/// One row of what the read model holds, as [`renew_and_load`] reads it.
+/// One row of what the read model holds, as [`load`] reads it.
 pub enum Loaded {
     Service(TenantService),
     Instance(TenantInstance),
     Rule(RuleRow),
 }
 
-/// The start, in one transaction of a connection of its own: every instance still in the
-/// file gets a full lease from `now` (so that no instance expires because renewals held
-/// in memory were lost with the process), then every row the model holds goes to `each`,
-/// services first, one at a time (a hundred thousand rows collected first doubled the
-/// peak memory). Through rusqlite, synchronously: decoding them through sqlx's worker
-/// thread took two seconds.
-pub fn renew_and_load<E: From<rusqlite::Error>>(
+/// Every instance the file holds gets a lease from at least `from_ms`: the start's
+/// renewal (so that no instance expires because renewals held in memory were lost with
+/// the process), written with the first write-back after the start.
+pub async fn renew_all(conn: &mut SqliteConnection, from_ms: i64) -> Result<()> {
+    sqlx::query("UPDATE instances SET last_heartbeat_ms = ?1 WHERE last_heartbeat_ms < ?1")
+        .bind(from_ms)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The start, in one read transaction of a connection of its own: every row the model
+/// holds goes to `each`, services first, one at a time (a hundred thousand rows
+/// collected first doubled the peak memory). Through rusqlite, synchronously: decoding
+/// them through sqlx's worker thread took two seconds.
+pub fn load<E: From<rusqlite::Error>>(
     conn: &mut rusqlite::Connection,
-    now: i64,
     mut each: impl FnMut(Loaded) -> std::result::Result<(), E>,
 ) -> std::result::Result<(), E> {
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    tx.execute(
-        "UPDATE instances SET last_heartbeat_ms = ?1 WHERE last_heartbeat_ms < ?1",
-        [now],
-    )?;
+    let tx = conn.transaction()?;
     {
         let mut services = tx.prepare(select_head!(""))?;
         let mut rows = services.query([])?;

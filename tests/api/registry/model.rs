@@ -438,3 +438,47 @@ async fn fixtures_and_force_deletes_show_in_discovery_at_once() {
     let reply = demo.find("appId=shop&serviceName=orders", None).await;
     assert_eq!(reply.json["errorCode"], "400012", "{}", reply.text);
 }
+
+/// The start's renewal: an instance whose lease in the file ran out while the twin was
+/// down is alive after the start (in memory at once, so the reaper leaves it), and the
+/// file carries the fresh lease after the first write-back.
+#[tokio::test]
+async fn a_start_renews_every_lease_in_memory_at_once_and_in_the_file_soon_after() {
+    let (srv, reg) = server_with(|s| s.registry.lease_flush_ms = 50).await;
+    let service = reg.create_service("renew", "kept", "1.0.0").await;
+    let instance = reg.register(&service, super::instance_body(8080)).await;
+    let (dir, settings) = srv.stop().await;
+    // Down for a day: the file's lease ran out long ago.
+    let file = rusqlite::Connection::open(&settings.database).unwrap();
+    file.execute(
+        "UPDATE instances SET last_heartbeat_ms = last_heartbeat_ms - 86400000",
+        [],
+    )
+    .unwrap();
+    drop(file);
+    let started = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let srv = crate::common::spawn_on(dir, settings).await;
+    let reg = srv.registry();
+    // Past a few reaper periods: still there.
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    let reply = reg
+        .get(&format!("/microservices/{service}/instances/{instance}"))
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let in_file: i64 = srv
+        .sqlite()
+        .query_row(
+            "SELECT last_heartbeat_ms FROM instances WHERE instance_id = ?",
+            [&instance],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(
+        in_file >= started - 1000,
+        "the file's lease was renewed at the start: {in_file} vs {started}"
+    );
+    srv.stop().await;
+}
