@@ -24,6 +24,25 @@ use crate::seed::{self, Fixture, FixtureError, Summary};
 
 pub const TOKEN_HEADER: &str = "x-admin-token";
 
+/// The cookie the console's login sets: the admin token's SHA-256 in hex, so the browser
+/// never holds the token itself. HttpOnly, SameSite=Strict, path `/_cloudtwin`.
+pub const COOKIE: &str = "cloudtwin_admin";
+
+/// The console's login form, the one `/_cloudtwin` route the token check lets through.
+pub const LOGIN_PATH: &str = "/_cloudtwin/console/login";
+
+/// The value [`COOKIE`] carries for the configured token.
+pub fn cookie_value(admin: &AdminSettings) -> String {
+    hex::encode(Sha256::digest(admin.token.as_bytes()))
+}
+
+/// Whether a presented cookie is the configured token's (never with no token set).
+pub fn cookie_matches(admin: &AdminSettings, presented: &str) -> bool {
+    // Digests of both sides: the comparison takes the same time wherever they differ.
+    !admin.token.is_empty()
+        && Sha256::digest(presented.as_bytes()) == Sha256::digest(cookie_value(admin).as_bytes())
+}
+
 fn rejected(status: StatusCode, msg: impl Into<String>) -> TwinError {
     TwinError::Rejected(msg.into(), status)
 }

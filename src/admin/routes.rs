@@ -37,9 +37,31 @@ pub async fn guard(
     if let Err(refusal) = super::same_site(req.request(), &state.settings) {
         return Ok(req.error_response(refusal).map_into_right_body());
     }
+    // The console's login form is how a browser, which cannot send the header, gets in.
+    if req.path() == super::LOGIN_PATH {
+        return Ok(next.call(req).await?.map_into_left_body());
+    }
+    let admin = &state.settings.admin;
     let presented = req.headers().get(super::TOKEN_HEADER).map(|v| v.as_bytes());
-    match super::authorize(&state.settings.admin, state.settings.listen, presented) {
+    let cookie = req.cookie(super::COOKIE);
+    let allowed =
+        super::authorize(admin, state.settings.listen, presented).or_else(|refusal| match cookie {
+            Some(c) if super::cookie_matches(admin, c.value()) => Ok(()),
+            _ => Err(refusal),
+        });
+    match allowed {
         Ok(()) => Ok(next.call(req).await?.map_into_left_body()),
+        // A browser opening a console page is sent to the login form instead.
+        Err(_)
+            if req.method() == actix_web::http::Method::GET
+                && req.path().starts_with("/_cloudtwin/console/")
+                && !admin.token.is_empty() =>
+        {
+            let to_login = HttpResponse::SeeOther()
+                .insert_header((actix_web::http::header::LOCATION, super::LOGIN_PATH))
+                .finish();
+            Ok(req.into_response(to_login).map_into_right_body())
+        }
         Err(refusal) => Ok(req.error_response(refusal).map_into_right_body()),
     }
 }

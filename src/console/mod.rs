@@ -13,6 +13,7 @@ mod graph;
 mod identity;
 mod journal;
 mod layout;
+mod login;
 mod migprojects;
 mod overview;
 mod registry;
@@ -33,6 +34,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/console/").get(overview::page))
         .service(web::resource("/console/console.css").get(style))
         .service(web::resource("/console/find").get(find::page))
+        .service(
+            web::resource("/console/login")
+                .get(login::page)
+                .post(login::submit),
+        )
         .service(web::resource("/console/clock").post(overview::clock))
         .service(web::resource("/console/sms/tasks").get(tasks::list))
         .service(web::resource("/console/sms/tasks/{id}").get(tasks::detail))

@@ -25,7 +25,9 @@
       const res = await fetch("/_cloudtwin/demo-token", { method: "POST" });
       const body = await res.json();
       if (!res.ok) {
-        said.textContent = "refused: " + (body.message || res.status);
+        said.textContent =
+          "refused: " + (body.message || res.status) +
+          (res.status === 401 ? " (log in at /_cloudtwin/console/login)" : "");
         return;
       }
       window.ui.preauthorizeApiKey("iam_token", body.token);

@@ -173,3 +173,88 @@ async fn an_sms_fault_is_disarmed_from_the_faults_page() {
     assert_eq!(status, 404);
     srv.stop().await;
 }
+
+/// With `admin.token` set a browser cannot send the header: the console asks for the
+/// token once and a cookie (a digest, never the token) opens the console, its forms and
+/// the explorer's demo token; the cross-site checks still come first.
+#[tokio::test]
+async fn with_an_admin_token_the_console_asks_for_it_once() {
+    let srv = common::spawn_with(|s| s.admin.token = "s3cret-admin".into()).await;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let res = http
+        .get(srv.url("/_cloudtwin/console/"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/_cloudtwin/console/login");
+    let (status, html) = page(&srv, "login").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("name=\"token\""), "{html}");
+    let (status, html) = submit(&srv, "login", &[("token", "guess")]).await;
+    assert_eq!(status, 401);
+    assert!(html.contains("That is not the admin token."), "{html}");
+    let res = http
+        .post(srv.url("/_cloudtwin/console/login"))
+        .form(&[("token", "s3cret-admin")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let set = res.headers()["set-cookie"].to_str().unwrap().to_owned();
+    for part in [
+        "cloudtwin_admin=",
+        "HttpOnly",
+        "SameSite=Strict",
+        "Path=/_cloudtwin",
+    ] {
+        assert!(set.contains(part), "{set}");
+    }
+    assert!(
+        !set.contains("s3cret-admin"),
+        "the browser never holds the token: {set}"
+    );
+    let cookie = set.split(';').next().unwrap().to_owned();
+    let with_cookie = |method: Method, path: &str| {
+        http.request(method, srv.url(path))
+            .header("Cookie", cookie.clone())
+    };
+    let res = with_cookie(Method::GET, "/_cloudtwin/console/")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let res = with_cookie(Method::POST, "/_cloudtwin/console/clock")
+        .form(&[("advance_secs", "1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303, "the forms work with the cookie");
+    let res = with_cookie(Method::POST, "/_cloudtwin/demo-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201, "so does the explorer's demo token");
+    let res = with_cookie(Method::POST, "/_cloudtwin/console/clock")
+        .header("Sec-Fetch-Site", "cross-site")
+        .form(&[("advance_secs", "1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        403,
+        "a cross-site form is refused, cookie or not"
+    );
+    let res = http
+        .post(srv.url("/_cloudtwin/snapshot"))
+        .header("Cookie", "cloudtwin_admin=forged")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    srv.stop().await;
+}
