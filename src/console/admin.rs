@@ -6,10 +6,8 @@ use actix_web::{HttpResponse, web};
 use maud::html;
 use serde::Deserialize;
 
-use super::journal::Confirm;
 use super::layout;
-use super::overview::Note;
-use super::see_other;
+use super::{Confirm, Note, see_other};
 use crate::admin::routes::{reset_to, take_snapshot};
 use crate::error::TwinError;
 use crate::state::AppState;

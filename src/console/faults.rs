@@ -8,8 +8,7 @@ use maud::html;
 use serde::Deserialize;
 
 use super::layout::{self, empty_row, href};
-use super::overview::Note;
-use super::{db_error, see_other};
+use super::{Note, db_error, see_other};
 use crate::admin::faults::{add_rule, remove_rules};
 use crate::error::TwinError;
 use crate::http_faults::RuleBody;

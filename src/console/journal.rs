@@ -7,7 +7,7 @@ use maud::html;
 use serde::Deserialize;
 
 use super::layout::{self, empty_row, pager};
-use super::{PAGE, db_error, see_other, split_page};
+use super::{Confirm, PAGE, db_error, see_other, split_page};
 use crate::error::TwinError;
 use crate::journal::store::{self, Filter};
 use crate::state::AppState;
@@ -94,26 +94,6 @@ pub async fn page(
         }
     };
     Ok(layout::page("Request journal", "journal", None, body))
-}
-
-#[derive(Deserialize)]
-pub struct Confirm {
-    #[serde(default)]
-    pub confirm: String,
-}
-
-impl Confirm {
-    /// A form that destroys something carries a ticked box; a bare POST is refused.
-    pub fn check(&self) -> Result<(), TwinError> {
-        if self.confirm == "yes" {
-            Ok(())
-        } else {
-            Err(TwinError::Rejected(
-                "tick the confirmation box (confirm=yes)".into(),
-                StatusCode::BAD_REQUEST,
-            ))
-        }
-    }
 }
 
 pub async fn clear(

@@ -143,6 +143,13 @@ pub fn bytes(n: u64) -> String {
     }
 }
 
+/// JSON as indented text when it parses, else as stored.
+pub fn pretty(raw: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(raw)
+        .and_then(|v| serde_json::to_string_pretty(&v))
+        .unwrap_or_else(|_| raw.to_owned())
+}
+
 /// The console's style sheet, served as a file so the policy can forbid inline styles.
 pub const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:0;color:#222}\
 header{display:flex;justify-content:space-between;align-items:center;background:#263238;padding:.4em 1em}\

@@ -23,7 +23,7 @@ pub mod store;
 mod tasks;
 mod templates;
 
-use actix_web::http::header;
+use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, web};
 
 use crate::error::{Rejection, TwinError};
@@ -93,6 +93,32 @@ pub struct ProjectPage {
     project: String,
     #[serde(default)]
     after: String,
+}
+
+/// The note a form leaves for the page it leads back to (`?note=`).
+#[derive(serde::Deserialize)]
+pub struct Note {
+    pub note: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+pub struct Confirm {
+    #[serde(default)]
+    pub confirm: String,
+}
+
+impl Confirm {
+    /// A form that destroys something carries a ticked box; a bare POST is refused.
+    pub fn check(&self) -> Result<(), TwinError> {
+        if self.confirm == "yes" {
+            Ok(())
+        } else {
+            Err(TwinError::Rejected(
+                "tick the confirmation box (confirm=yes)".into(),
+                StatusCode::BAD_REQUEST,
+            ))
+        }
+    }
 }
 
 /// A page's rows beyond `PAGE` only say that another page exists.

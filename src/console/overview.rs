@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::layout::{self, empty_row, href};
 use super::store::overview as store;
-use super::{db_error, internal, see_other};
+use super::{Note, db_error, internal, see_other};
 use crate::admin::clock::ClockChange;
 use crate::error::TwinError;
 use crate::sms::store as sms_store;
@@ -24,11 +24,6 @@ const JOURNAL_SHOWN: i64 = 10;
 
 /// How many simulated migrations and faults the page shows.
 const SIMULATED_SHOWN: i64 = 50;
-
-#[derive(Deserialize)]
-pub struct Note {
-    pub note: Option<String>,
-}
 
 #[utoipa::path(
     get,

@@ -10,7 +10,6 @@ use serde_json::Value;
 
 use super::layout::{self, empty_row, href, pager};
 use super::store::registry::{self as store, Neighbour};
-use super::tasks::pretty;
 use super::{PAGE, db_error};
 use crate::error::TwinError;
 use crate::registry::Model;
@@ -129,8 +128,8 @@ pub async fn detail(
             (empty_row(tags.is_empty(), 2))
         }
         h2 { "Properties and framework" }
-        pre #properties { (pretty(&service.properties)) }
-        pre { (pretty(&service.framework)) }
+        pre #properties { (layout::pretty(&service.properties)) }
+        pre { (layout::pretty(&service.framework)) }
     };
     Ok(layout::page(
         &format!("Service {}", service.service_name),

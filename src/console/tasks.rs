@@ -205,10 +205,10 @@ pub async fn detail(
                 @if f.fired_ms.is_some() { " — fired" } }
         }
         @if let Some(target) = task.target_server.as_deref().filter(|t| !t.is_empty() && *t != "{}") {
-            h2 { "Target server" } pre { (pretty(target)) }
+            h2 { "Target server" } pre { (layout::pretty(target)) }
         }
         @if let Some(error) = task.error_json.as_deref().filter(|e| !e.is_empty()) {
-            h2.warn { "Error" } pre #task-error { (pretty(error)) }
+            h2.warn { "Error" } pre #task-error { (layout::pretty(error)) }
         }
     };
     Ok(layout::page(
@@ -217,11 +217,4 @@ pub async fn detail(
         None,
         body,
     ))
-}
-
-/// JSON as indented text when it parses, else as stored.
-pub fn pretty(raw: &str) -> String {
-    serde_json::from_str::<serde_json::Value>(raw)
-        .and_then(|v| serde_json::to_string_pretty(&v))
-        .unwrap_or_else(|_| raw.to_owned())
 }
