@@ -15,7 +15,7 @@ use argon2::Block;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use tokio::sync::Semaphore;
 
-use super::domain::{default_argon2_memory, password_matches_in};
+use super::domain::password_matches_in;
 use super::error::IamError;
 
 pub struct LoginGate {
@@ -30,13 +30,15 @@ pub struct LoginGate {
 const REMEMBERED_ADDRESSES: usize = 10_000;
 
 impl LoginGate {
-    /// `slots` buffers are allocated up front: the memory a flood can take is bounded
-    /// by them, not by the number of callers.
+    /// At most `slots` checks run at once, each with one buffer that is kept for the
+    /// next: the memory a flood can take is bounded by the slots, not by the number of
+    /// callers. A buffer is made by the first check that finds none (19 MiB each, so a
+    /// twin nobody logs in to does not carry them).
     pub fn new(slots: usize, wait: Duration, per_address_per_minute: u32) -> Self {
         let slots = slots.max(1);
         Self {
             slots: Semaphore::new(slots),
-            buffers: Mutex::new((0..slots).map(|_| default_argon2_memory()).collect()),
+            buffers: Mutex::new(Vec::with_capacity(slots)),
             wait,
             per_address: NonZeroU32::new(per_address_per_minute)
                 .map(|n| RateLimiter::keyed(Quota::per_minute(n))),

@@ -59,11 +59,6 @@ pub fn password_matches_in(password: &str, hash: &str, memory: &mut Vec<Block>) 
     check().unwrap_or(false)
 }
 
-/// The Argon2 working memory the default parameters need (19 MiB).
-pub fn default_argon2_memory() -> Vec<Block> {
-    vec![Block::default(); Params::default().block_count()]
-}
-
 /// A fresh token as handed to the client, shaped like IAM's (`MII…`), and the digest
 /// that is stored instead of it.
 pub fn new_token() -> (String, String) {
