@@ -2,7 +2,7 @@
 
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::super::domain::{
     self, MigrationCycle, NewSource, Page, RegisterSourceBody, SourceState,
@@ -191,8 +191,11 @@ async fn list_sources(
     let task_ids: Vec<&str> = rows.iter().filter_map(|s| s.task_id.as_deref()).collect();
     let runs = store::simulation::runs_of(&mut tx, &task_ids).await?;
     views::simulate_sources(&mut rows, &runs, state.clock.now_ms());
-    let list: Vec<Value> = rows.iter().map(views::server).collect();
-    Ok(HttpResponse::Ok().json(json!({ "count": count, "source_servers": list })))
+    let source_servers = rows.iter().map(views::server).collect();
+    Ok(HttpResponse::Ok().json(views::ServerList {
+        count,
+        source_servers,
+    }))
 }
 
 #[utoipa::path(
