@@ -13,7 +13,8 @@ use super::store::registry::{self as store, Neighbour};
 use super::{PAGE, db_error};
 use crate::error::TwinError;
 use crate::registry::Model;
-use crate::registry::domain::Tenant;
+use crate::registry::domain::{ServiceId, Tenant};
+use crate::registry::store as registry_store;
 use crate::state::AppState;
 
 #[derive(Deserialize)]
@@ -37,22 +38,28 @@ pub async fn detail(
     let q = query.into_inner();
     let now = state.clock.now_ms();
     let (domain, project, id) = (q.domain.as_str(), q.project.as_str(), q.id.as_str());
+    let tenant = Tenant {
+        domain: q.domain.clone(),
+        project: q.project.clone(),
+    };
+    let missing = |_| {
+        TwinError::Rejected(
+            format!("no service {id} in {domain}/{project}"),
+            StatusCode::NOT_FOUND,
+        )
+    };
+    let service_id = ServiceId::parse(id).map_err(missing)?;
     let mut tx = state.db.read().await.map_err(db_error)?;
-    let service = store::service(&mut tx, domain, project, id)
+    // The registry's own reads: what the API shows of the service is what the page shows.
+    let service = registry_store::get_service(&mut tx, &tenant, &service_id)
         .await
-        .map_err(db_error)?
-        .ok_or_else(|| {
-            TwinError::Rejected(
-                format!("no service {id} in {domain}/{project}"),
-                StatusCode::NOT_FOUND,
-            )
-        })?;
-    let schemas = store::schemas(&mut tx, domain, project, id)
+        .map_err(missing)?;
+    let schemas = registry_store::list_schemas(&mut tx, &tenant, &service_id)
         .await
-        .map_err(db_error)?;
-    let tags = store::tags(&mut tx, domain, project, id)
+        .map_err(missing)?;
+    let tags = registry_store::get_tags(&mut tx, &tenant, &service_id)
         .await
-        .map_err(db_error)?;
+        .map_err(missing)?;
     let providers = store::providers(&mut tx, domain, project, id)
         .await
         .map_err(db_error)?;
@@ -60,10 +67,6 @@ pub async fn detail(
         .await
         .map_err(db_error)?;
     drop(tx);
-    let tenant = Tenant {
-        domain: q.domain.clone(),
-        project: q.project.clone(),
-    };
     let instances = model.instances_of(&tenant, id, now).unwrap_or_default();
     let start = instances
         .iter()
@@ -118,7 +121,7 @@ pub async fn detail(
         h2 { "Schemas" }
         table #schemas {
             tr { th { "schema" } th { "summary" } }
-            @for (schema, summary) in &schemas { tr { td { code { (schema) } } td { (summary) } } }
+            @for s in &schemas { tr { td { code { (s.schema_id) } } td { (s.summary) } } }
             (empty_row(schemas.is_empty(), 2))
         }
         h2 { "Tags" }
@@ -129,7 +132,7 @@ pub async fn detail(
         }
         h2 { "Properties and framework" }
         pre #properties { (layout::pretty(&service.properties)) }
-        pre { (layout::pretty(&service.framework)) }
+        pre { (layout::pretty(service.framework.as_deref().unwrap_or(""))) }
     };
     Ok(layout::page(
         &format!("Service {}", service.service_name),

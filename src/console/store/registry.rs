@@ -1,5 +1,6 @@
-//! The console's registry reads: apps per tenant, pages of services in name order, one
-//! service with its schemas, tags and neighbours, and an app's dependency edges.
+//! The console's registry reads beyond the API's own: apps per tenant, pages of services
+//! in name order, a service's neighbours by the names its rules give, and an app's
+//! dependency edges.
 //! Instances and their leases come from the read model, not from here: heartbeats
 //! renew leases in memory and the file lags by `registry.lease_flush_ms`.
 
@@ -69,78 +70,6 @@ pub async fn services(
     .bind(version)
     .bind(id)
     .bind(limit)
-    .fetch_all(conn)
-    .await
-}
-
-/// A service as its detail page shows it.
-#[derive(sqlx::FromRow)]
-pub struct ServiceDetail {
-    pub service_id: String,
-    pub environment: String,
-    pub app_id: String,
-    pub service_name: String,
-    pub version: String,
-    pub alias: String,
-    pub description: String,
-    pub level: String,
-    pub status: String,
-    pub register_by: String,
-    pub properties: String,
-    pub framework: String,
-    pub created_at: i64,
-    pub modified_at: i64,
-}
-
-pub async fn service(
-    conn: &mut SqliteConnection,
-    domain: &str,
-    project: &str,
-    id: &str,
-) -> sqlx::Result<Option<ServiceDetail>> {
-    sqlx::query_as(
-        "SELECT service_id, environment, app_id, service_name, version, alias, description,
-                level, status, register_by, properties, framework, created_at, modified_at
-           FROM microservices WHERE domain = ? AND project = ? AND service_id = ?",
-    )
-    .bind(domain)
-    .bind(project)
-    .bind(id)
-    .fetch_optional(conn)
-    .await
-}
-
-/// A schema's id and summary (the schema itself can be large).
-pub async fn schemas(
-    conn: &mut SqliteConnection,
-    domain: &str,
-    project: &str,
-    id: &str,
-) -> sqlx::Result<Vec<(String, String)>> {
-    sqlx::query_as(
-        "SELECT schema_id, summary FROM service_schemas
-          WHERE domain = ? AND project = ? AND service_id = ? ORDER BY schema_id",
-    )
-    .bind(domain)
-    .bind(project)
-    .bind(id)
-    .fetch_all(conn)
-    .await
-}
-
-pub async fn tags(
-    conn: &mut SqliteConnection,
-    domain: &str,
-    project: &str,
-    id: &str,
-) -> sqlx::Result<Vec<(String, String)>> {
-    sqlx::query_as(
-        "SELECT key, value FROM service_tags
-          WHERE domain = ? AND project = ? AND service_id = ? ORDER BY key",
-    )
-    .bind(domain)
-    .bind(project)
-    .bind(id)
     .fetch_all(conn)
     .await
 }
