@@ -1,7 +1,8 @@
 //! How many password checks run at once. Argon2 needs 19 MiB of working memory per check:
 //! unbounded, a flood of logins (unknown users are checked too, so that timing does not
 //! tell which names exist) grew a fresh server past 2.6 GB. The gate lets `slots` checks
-//! run, each in a buffer kept from one check to the next; a caller that waits longer
+//! run, each in a buffer kept from one check to the next while checks keep coming (freed
+//! once the gate is idle); a caller that waits longer
 //! than `wait` for a slot gets 429. Optionally, each client address gets a number of
 //! attempts per minute (governor's GCRA: a steady rate with a burst of that size).
 
@@ -20,6 +21,7 @@ use super::error::IamError;
 
 pub struct LoginGate {
     slots: Semaphore,
+    slot_count: usize,
     buffers: Mutex<Vec<Vec<Block>>>,
     wait: Duration,
     per_address: Option<DefaultKeyedRateLimiter<IpAddr>>,
@@ -31,13 +33,16 @@ const REMEMBERED_ADDRESSES: usize = 10_000;
 
 impl LoginGate {
     /// At most `slots` checks run at once, each with one buffer that is kept for the
-    /// next: the memory a flood can take is bounded by the slots, not by the number of
-    /// callers. A buffer is made by the first check that finds none (19 MiB each, so a
-    /// twin nobody logs in to does not carry them).
+    /// next while other checks run: the memory a flood can take is bounded by the slots,
+    /// not by the number of callers. A buffer is made by the first check that finds none
+    /// (19 MiB each), and the last check to finish frees them all, so a twin that had a
+    /// few logins an hour ago does not carry them (they were a tenth of its peak memory
+    /// at 100,000 instances).
     pub fn new(slots: usize, wait: Duration, per_address_per_minute: u32) -> Self {
         let slots = slots.max(1);
         Self {
             slots: Semaphore::new(slots),
+            slot_count: slots,
             buffers: Mutex::new(Vec::with_capacity(slots)),
             wait,
             per_address: NonZeroU32::new(per_address_per_minute)
@@ -75,10 +80,44 @@ impl LoginGate {
         })
         .await
         .map_err(|e| IamError::Internal(e.to_string()))?;
-        self.buffers
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(memory);
+        // Our own slot is still held: all the others free means no check is running.
+        let last = self.slots.available_permits() + 1 == self.slot_count;
+        let mut kept = self.buffers.lock().unwrap_or_else(|p| p.into_inner());
+        if last {
+            kept.clear();
+        } else {
+            kept.push(memory);
+        }
         Ok(matches)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::iam::domain::hash_password;
+
+    fn kept(gate: &LoginGate) -> usize {
+        gate.buffers.lock().map(|b| b.len()).unwrap_or(usize::MAX)
+    }
+
+    /// A twin that had logins and then none holds no Argon2 memory, whether the checks
+    /// came one by one or all at once.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_idle_gate_keeps_no_buffer() {
+        let hash = hash_password("pw").expect("hash");
+        let gate = std::sync::Arc::new(LoginGate::new(2, Duration::from_secs(30), 0));
+        assert!(gate.check("pw".into(), hash.clone()).await.expect("check"));
+        assert_eq!(kept(&gate), 0, "one check alone");
+        let burst: Vec<_> = (0..6)
+            .map(|i| {
+                let (gate, hash) = (gate.clone(), hash.clone());
+                tokio::spawn(async move { gate.check(format!("guess-{i}"), hash).await })
+            })
+            .collect();
+        for check in burst {
+            assert!(!check.await.expect("join").expect("check"));
+        }
+        assert_eq!(kept(&gate), 0, "after a burst");
     }
 }
