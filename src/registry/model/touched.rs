@@ -23,6 +23,8 @@ enum Touch {
     /// rules of other consumers naming it, which may have gone with it.
     Service(Tenant, String),
     Instance(Tenant, String, String),
+    /// An instance row the write itself read back after writing it, in this transaction.
+    Read(Tenant, Box<InstanceRecord>),
     /// One consumer's rules, or every rule of the tenant.
     Rules(Tenant, Option<String>),
 }
@@ -39,6 +41,13 @@ impl Touched {
             service_id.to_owned(),
             instance_id.to_owned(),
         ));
+    }
+
+    /// The instance a write read back itself after writing it (a registration's watch
+    /// event): the model takes that row instead of reading it a second time, one
+    /// statement less on the one writer connection.
+    pub fn instance_read(&mut self, tenant: &Tenant, row: InstanceRecord) {
+        self.items.push(Touch::Read(tenant.clone(), Box::new(row)));
     }
 
     /// The instances the watchers are told about are exactly the ones a write changed.
@@ -122,6 +131,12 @@ impl Touched {
                         row,
                     }
                 }
+                Touch::Read(tenant, record) => Fresh::Instance {
+                    tenant,
+                    service_id: record.service_id.clone(),
+                    instance_id: record.instance_id.clone(),
+                    row: Some(model.row(*record)?),
+                },
                 Touch::Rules(tenant, consumer) => {
                     let rules = pairs(store::rules_of(conn, &tenant, consumer.as_deref()).await?);
                     Fresh::Rules {

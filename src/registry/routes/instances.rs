@@ -94,7 +94,10 @@ async fn register_instance(
                 state.clock.now_ms(),
             )
             .await?;
-            touched.instance(&tenant, service_id.as_str(), registered.0.as_str());
+            match &registered.1 {
+                Some(created) => touched.instance_read(&tenant, created.instance.clone()),
+                None => touched.instance(&tenant, service_id.as_str(), registered.0.as_str()),
+            }
             Ok::<_, RegistryError>(registered)
         })
         .await?;

@@ -156,7 +156,7 @@ pub async fn register_instance(
         .await?;
     }
     let id = add_instance(conn, tenant, service_id, &service.version, instance, now).await?;
-    let created = change_of(conn, tenant, service_id, &id, "CREATE", now).await?;
+    let created = change_in(conn, tenant, service, &id, "CREATE", now).await?;
     Ok((id, created))
 }
 

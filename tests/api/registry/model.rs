@@ -113,44 +113,52 @@ fn now(srv: &TestServer) -> i64 {
 /// Heartbeats sent and possibly not written back yet: (tenant, service, instance) → ms.
 type Renewed = HashMap<(String, String, String), i64>;
 
-/// The live instances of a service as (service id, instance id), in creation order.
-fn live(srv: &TestServer, tenant: &str, service: &str, renewed: &Renewed) -> Vec<(String, String)> {
+/// What a client sees of an instance: (service id, instance id, status, host name).
+type Seen = (String, String, String, String);
+
+/// The live instances of a service as the file holds them, in creation order.
+fn live(srv: &TestServer, tenant: &str, service: &str, renewed: &Renewed) -> Vec<Seen> {
     let now = now(srv);
     let db = srv.sqlite();
     let mut stmt = db
         .prepare(
             "SELECT instance_id, last_heartbeat_ms, \
-                    MIN(health_interval * (health_times + 1), 31536000) * 1000 \
+                    MIN(health_interval * (health_times + 1), 31536000) * 1000, status, host_name \
                FROM instances WHERE domain = ? AND project = 'default' AND service_id = ? \
               ORDER BY created_at, instance_id",
         )
         .expect("prepare");
-    let rows: Vec<(String, i64, i64)> = stmt
-        .query_map([tenant, service], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+    let rows: Vec<(String, i64, i64, String, String)> = stmt
+        .query_map([tenant, service], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })
         .expect("query")
         .collect::<Result<_, _>>()
         .expect("rows");
     rows.into_iter()
-        .filter(|(id, beat, lease)| {
+        .filter(|(id, beat, lease, _, _)| {
             let held = renewed
                 .get(&(tenant.to_owned(), service.to_owned(), id.clone()))
                 .copied()
                 .unwrap_or(i64::MIN);
             (*beat).max(held) + lease >= now
         })
-        .map(|(id, _, _)| (service.to_owned(), id))
+        .map(|(id, _, _, status, host)| (service.to_owned(), id, status, host))
         .collect()
 }
 
-fn listed(body: &Value) -> Vec<(String, String)> {
+fn listed(body: &Value) -> Vec<Seen> {
     body["instances"]
         .as_array()
         .map(|list| {
             list.iter()
                 .map(|i| {
+                    let text = |key: &str| i[key].as_str().unwrap_or("").to_owned();
                     (
-                        i["serviceId"].as_str().unwrap_or("").to_owned(),
-                        i["instanceId"].as_str().unwrap_or("").to_owned(),
+                        text("serviceId"),
+                        text("instanceId"),
+                        text("status"),
+                        text("hostName"),
                     )
                 })
                 .collect()
@@ -200,7 +208,7 @@ async fn check(
                 .expect("query")
                 .collect::<Result<_, _>>()
                 .expect("rows");
-            let expected: Vec<(String, String)> = ordered
+            let expected: Vec<Seen> = ordered
                 .iter()
                 .flat_map(|id| live(srv, tenant, id, renewed))
                 .collect();
