@@ -2,9 +2,9 @@
 //! unbounded, a flood of logins (unknown users are checked too, so that timing does not
 //! tell which names exist) grew a fresh server past 2.6 GB. The gate lets `slots` checks
 //! run, each in a buffer kept from one check to the next while checks keep coming (freed
-//! once the gate is idle); a caller that waits longer
-//! than `wait` for a slot gets 429. Optionally, each client address gets a number of
-//! attempts per minute (governor's GCRA: a steady rate with a burst of that size).
+//! once the gate is idle); a caller that waits longer than `wait` for a slot gets 429.
+//! Optionally, each client address gets a number of attempts per minute (governor's
+//! GCRA: a steady rate with a burst of that size).
 
 use std::net::IpAddr;
 use std::num::NonZeroU32;
@@ -63,7 +63,7 @@ impl LoginGate {
 
     /// Checks the password off the actix worker, once a slot is free.
     pub async fn check(&self, password: String, hash: String) -> Result<bool, IamError> {
-        let _slot = tokio::time::timeout(self.wait, self.slots.acquire())
+        let slot = tokio::time::timeout(self.wait, self.slots.acquire())
             .await
             .map_err(|_| IamError::Busy)?
             .map_err(|e| IamError::Internal(e.to_string()))?;
@@ -80,10 +80,11 @@ impl LoginGate {
         })
         .await
         .map_err(|e| IamError::Internal(e.to_string()))?;
-        // Our own slot is still held: all the others free means no check is running.
-        let last = self.slots.available_permits() + 1 == self.slot_count;
+        // The slot is given back under the lock, so of two checks ending together the
+        // second always sees the first gone: the last one out clears, whatever the order.
         let mut kept = self.buffers.lock().unwrap_or_else(|p| p.into_inner());
-        if last {
+        drop(slot);
+        if self.slots.available_permits() == self.slot_count {
             kept.clear();
         } else {
             kept.push(memory);

@@ -45,14 +45,13 @@ pub(super) async fn change_in(
     action: &'static str,
     now: i64,
 ) -> Result<Option<Change>> {
-    let service_id = provider.service_id.clone();
     let instance = sqlx::query_as::<_, InstanceRecord>(select_instance!(
         "WHERE i.domain = ? AND i.project = ? AND i.service_id = ? AND i.instance_id = ? \
          AND i.lease_expires_ms >= ?"
     ))
     .bind(&tenant.domain)
     .bind(&tenant.project)
-    .bind(&service_id)
+    .bind(&provider.service_id)
     .bind(instance_id.as_str())
     .bind(now)
     .fetch_optional(&mut *conn)
