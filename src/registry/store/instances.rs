@@ -40,9 +40,9 @@ pub(super) async fn add_instance(
     version: &str,
     instance: &NewInstance,
     now: i64,
-) -> Result<InstanceId> {
+) -> Result<(InstanceId, InstanceRecord)> {
     let id = instance.id();
-    insert_instance(conn, tenant, service_id, &id, version, instance, now)
+    let row = insert_instance(conn, tenant, service_id, &id, version, instance, now)
         .await
         .map_err(|e| match &e {
             sqlx::Error::Database(db) if db.is_unique_violation() => {
@@ -50,11 +50,12 @@ pub(super) async fn add_instance(
             }
             _ => e.into(),
         })?;
-    Ok(id)
+    Ok((id, row))
 }
 
 /// The one INSERT of an instance, its lease starting at `now_ms`: used by registration
-/// and by seeding, which pins the id.
+/// and by seeding, which pins the id. Answers the row as stored (`RETURNING`: the read
+/// back costs no second statement).
 pub async fn insert_instance(
     conn: &mut SqliteConnection,
     tenant: &Tenant,
@@ -63,14 +64,15 @@ pub async fn insert_instance(
     version: &str,
     instance: &NewInstance,
     now_ms: i64,
-) -> sqlx::Result<()> {
+) -> sqlx::Result<InstanceRecord> {
     let json = |v: serde_json::Result<String>| v.map_err(|e| sqlx::Error::Encode(Box::new(e)));
-    sqlx::query(
+    sqlx::query_as(concat!(
         "INSERT INTO instances (domain, project, service_id, instance_id, host_name, endpoints, status, \
          properties, health_mode, health_interval, health_times, health_port, health_url, \
          data_center, version, created_at, modified_at, last_heartbeat_ms) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    )
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING ",
+        instance_columns!()
+    ))
     .bind(&tenant.domain)
     .bind(&tenant.project)
     .bind(service_id.as_str())
@@ -95,9 +97,8 @@ pub async fn insert_instance(
     .bind(now_ms / 1000)
     .bind(now_ms / 1000)
     .bind(now_ms)
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
+    .fetch_one(&mut *conn)
+    .await
 }
 
 /// Renews a live instance's lease; false when there is no live instance to renew.
@@ -155,9 +156,15 @@ pub async fn register_instance(
         .execute(&mut *conn)
         .await?;
     }
-    let id = add_instance(conn, tenant, service_id, &service.version, instance, now).await?;
-    let created = change_in(conn, tenant, service, &id, "CREATE", now).await?;
-    Ok((id, created))
+    let (id, row) = add_instance(conn, tenant, service_id, &service.version, instance, now).await?;
+    let created = Change {
+        action: "CREATE",
+        tenant: tenant.clone(),
+        provider: service,
+        instance: row,
+        consumers: None,
+    };
+    Ok((id, Some(created)))
 }
 
 pub(super) async fn live_instances_of(

@@ -18,15 +18,21 @@ macro_rules! select_service {
     };
 }
 
+/// The columns of an [`InstanceRecord`], unqualified: SQLite's `RETURNING` takes no
+/// table alias, and the reads below join nothing.
+macro_rules! instance_columns {
+    () => {
+        concat!(
+            "service_id, instance_id, host_name, endpoints, status, properties, ",
+            "health_mode, health_interval, health_times, health_port, health_url, ",
+            "data_center, version, created_at, modified_at, last_heartbeat_ms "
+        )
+    };
+}
+
 macro_rules! select_instance {
     ($rest:literal) => {
-        concat!(
-            "SELECT i.service_id, i.instance_id, i.host_name, i.endpoints, i.status, i.properties, ",
-            "i.health_mode, i.health_interval, i.health_times, i.health_port, i.health_url, ",
-            "i.data_center, i.version, i.created_at, i.modified_at, i.last_heartbeat_ms ",
-            "FROM instances i ",
-            $rest
-        )
+        concat!("SELECT ", instance_columns!(), "FROM instances i ", $rest)
     };
 }
 

@@ -32,26 +32,13 @@ pub async fn change_of(
     let Some(provider) = service_in(conn, tenant, service_id.as_str()).await? else {
         return Ok(None);
     };
-    change_in(conn, tenant, provider, instance_id, action, now).await
-}
-
-/// As [`change_of`], for a writer that already read the instance's service in this
-/// transaction.
-pub(super) async fn change_in(
-    conn: &mut SqliteConnection,
-    tenant: &Tenant,
-    provider: ServiceRecord,
-    instance_id: &InstanceId,
-    action: &'static str,
-    now: i64,
-) -> Result<Option<Change>> {
     let instance = sqlx::query_as::<_, InstanceRecord>(select_instance!(
         "WHERE i.domain = ? AND i.project = ? AND i.service_id = ? AND i.instance_id = ? \
          AND i.lease_expires_ms >= ?"
     ))
     .bind(&tenant.domain)
     .bind(&tenant.project)
-    .bind(&provider.service_id)
+    .bind(service_id.as_str())
     .bind(instance_id.as_str())
     .bind(now)
     .fetch_optional(&mut *conn)
