@@ -73,6 +73,13 @@ pub struct Tenant {
     pub project: String,
 }
 
+/// Lets a map keyed by tenant look one up by reference and copy it only to insert.
+impl From<&Tenant> for Tenant {
+    fn from(tenant: &Tenant) -> Self {
+        tenant.clone()
+    }
+}
+
 /// Service Center's `force` query values: `true|false|1|0`, empty meaning false.
 pub fn parse_force(value: Option<&str>) -> Result<bool> {
     match value.unwrap_or("") {

@@ -15,9 +15,10 @@
 mod tenant;
 mod touched;
 
-use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, PoisonError, RwLock, RwLockReadGuard};
+
+use hashbrown::HashMap;
 
 use sqlx::SqliteConnection;
 
@@ -56,22 +57,17 @@ impl Model {
             let mut tenants: HashMap<Tenant, TenantModel> = HashMap::new();
             store::load(&mut conn, |row| {
                 match row {
-                    store::Loaded::Service(s) => {
-                        touched::held(&mut tenants, touched::tenant_of(s.domain, s.project))
-                            .put_service(s.service);
+                    store::Loaded::Service(tenant, service) => {
+                        touched::held(&mut tenants, tenant).put_service(service);
                     }
-                    store::Loaded::Instance(mut i) => {
-                        i.instance.last_heartbeat_ms = i.instance.last_heartbeat_ms.max(now);
-                        let json = render(&i.instance).map_err(Loading::Render)?;
-                        touched::held(&mut tenants, touched::tenant_of(i.domain, i.project))
-                            .put_instance(InstanceRow {
-                                record: i.instance,
-                                json,
-                            });
+                    store::Loaded::Instance(tenant, mut instance) => {
+                        instance.last_heartbeat_ms = instance.last_heartbeat_ms.max(now);
+                        let row = InstanceRow::render(instance, render).map_err(Loading::Render)?;
+                        touched::held(&mut tenants, tenant).put_instance(row);
                     }
                     store::Loaded::Rule(r) => {
                         let (tenant, consumer, name) = touched::rule(r);
-                        touched::held(&mut tenants, tenant).add_rule(consumer, name);
+                        touched::held(&mut tenants, &tenant).add_rule(consumer, name);
                     }
                 }
                 Ok::<_, Loading>(())
@@ -112,8 +108,7 @@ impl Model {
 
     /// A committed row with its rendering.
     fn row(&self, record: store::InstanceRecord) -> Result<InstanceRow, RegistryError> {
-        let json = (self.0.render)(&record)?;
-        Ok(InstanceRow { record, json })
+        InstanceRow::render(record, self.0.render)
     }
 
     fn tenants(&self) -> RwLockReadGuard<'_, HashMap<Tenant, TenantModel>> {

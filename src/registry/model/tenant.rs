@@ -1,7 +1,7 @@
 //! One tenant's part of the read model: its services by id and by name, their
 //! instances with in-memory leases, and its dependency rules.
 
-use std::collections::{HashMap, HashSet};
+use hashbrown::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 
@@ -50,30 +50,47 @@ const MAX_LEASE_SECS: i64 = 31_536_000;
 
 /// Renders a committed instance row as the API shows it (the views' job, handed to the
 /// model when it is opened).
-pub type Render = fn(&InstanceRecord) -> Result<String, RegistryError>;
+pub type Render = fn(InstanceRecord) -> Result<String, RegistryError>;
 
-/// A committed instance row and its rendering, read in the writing transaction.
+/// A committed instance row as the model takes it: its keys, its lease and its
+/// rendering; the rest of the record went into the rendering.
 pub struct InstanceRow {
-    pub record: InstanceRecord,
-    pub json: String,
+    service_id: Box<str>,
+    instance_id: Box<str>,
+    created_at: i64,
+    lease_ms: i64,
+    last_heartbeat_ms: i64,
+    json: Box<str>,
 }
 
-impl InstanceEntry {
-    fn new(tenant: Arc<Tenant>, row: InstanceRow, heartbeat_ms: i64) -> Self {
-        let record = &row.record;
+impl InstanceRow {
+    pub fn render(record: InstanceRecord, render: Render) -> Result<Self, RegistryError> {
         let lease_secs = record
             .health_interval
             .saturating_mul(record.health_times.saturating_add(1))
             .min(MAX_LEASE_SECS);
-        Self {
-            tenant,
+        Ok(Self {
             service_id: record.service_id.as_str().into(),
             instance_id: record.instance_id.as_str().into(),
             created_at: record.created_at,
             lease_ms: lease_secs * 1000,
+            last_heartbeat_ms: record.last_heartbeat_ms,
+            json: render(record)?.into(),
+        })
+    }
+}
+
+impl InstanceEntry {
+    fn new(tenant: Arc<Tenant>, row: InstanceRow, heartbeat_ms: i64) -> Self {
+        Self {
+            tenant,
+            service_id: row.service_id,
+            instance_id: row.instance_id,
+            created_at: row.created_at,
+            lease_ms: row.lease_ms,
             heartbeat_ms: AtomicI64::new(heartbeat_ms),
             dirty: AtomicBool::new(false),
-            json: row.json.into(),
+            json: row.json,
         }
     }
 
@@ -244,17 +261,17 @@ impl TenantModel {
     fn entry_for(&self, row: InstanceRow) -> Arc<InstanceEntry> {
         let held = self
             .instances
-            .get(&row.record.service_id)
-            .and_then(|m| m.by_id.get(&row.record.instance_id))
+            .get(&*row.service_id)
+            .and_then(|m| m.by_id.get(&*row.instance_id))
             .map_or(i64::MIN, |e| e.heartbeat_ms());
-        let heartbeat = row.record.last_heartbeat_ms.max(held);
+        let heartbeat = row.last_heartbeat_ms.max(held);
         Arc::new(InstanceEntry::new(self.me.clone(), row, heartbeat))
     }
 
     pub fn put_instance(&mut self, row: InstanceRow) {
         let entry = self.entry_for(row);
         self.instances
-            .entry(entry.service_id.to_string())
+            .entry_ref(&*entry.service_id)
             .or_default()
             .insert(entry);
     }

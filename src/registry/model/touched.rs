@@ -1,7 +1,7 @@
 //! What a registry write changed, read back in its own transaction so the model can
 //! take it over after the commit.
 
-use std::collections::{HashMap, HashSet};
+use hashbrown::{HashMap, HashSet};
 
 use sqlx::SqliteConnection;
 
@@ -88,7 +88,7 @@ impl Touched {
         for item in self.items {
             fresh.push(match item {
                 Touch::Service(tenant, id) => {
-                    let head = store::service_head(conn, &tenant, &id).await?;
+                    let head = store::service_head(conn, &tenant, &id).await?.map(Box::new);
                     let instances =
                         rendered(model, store::instances_of(conn, &tenant, &id).await?)?;
                     let rules = pairs(store::rules_of(conn, &tenant, Some(&id)).await?);
@@ -183,7 +183,7 @@ pub(super) enum Fresh {
     Service {
         tenant: Tenant,
         id: String,
-        head: Option<ServiceHead>,
+        head: Option<Box<ServiceHead>>,
         instances: Vec<InstanceRow>,
         rules: Vec<(String, NameKey)>,
         /// A deleted service's name and the consumers whose rules still name it.
@@ -207,10 +207,15 @@ pub(super) enum Fresh {
     },
 }
 
-pub(super) fn held(tenants: &mut HashMap<Tenant, TenantModel>, tenant: Tenant) -> &mut TenantModel {
+/// The tenant's part of the model, made when it has none; the key is copied only then
+/// (at start this runs once per row).
+pub(super) fn held<'m>(
+    tenants: &'m mut HashMap<Tenant, TenantModel>,
+    tenant: &Tenant,
+) -> &'m mut TenantModel {
     tenants
-        .entry(tenant.clone())
-        .or_insert_with(|| TenantModel::new(tenant))
+        .entry_ref(tenant)
+        .or_insert_with(|| TenantModel::new(tenant.clone()))
 }
 
 impl Fresh {
@@ -224,10 +229,10 @@ impl Fresh {
                 rules,
                 naming,
             } => {
-                let t = held(tenants, tenant);
+                let t = held(tenants, &tenant);
                 match head {
                     Some(head) => {
-                        t.put_service(head);
+                        t.put_service(*head);
                         t.set_instances(&id, instances);
                         t.set_rules(Some(&id), rules);
                     }
@@ -243,7 +248,7 @@ impl Fresh {
                 instance_id,
                 row,
             } => {
-                let t = held(tenants, tenant);
+                let t = held(tenants, &tenant);
                 match row {
                     Some(row) => t.put_instance(row),
                     None => t.remove_instance(&service_id, &instance_id),
@@ -254,7 +259,7 @@ impl Fresh {
                 consumer,
                 rules,
             } => {
-                held(tenants, tenant).set_rules(consumer.as_deref(), rules);
+                held(tenants, &tenant).set_rules(consumer.as_deref(), rules);
             }
             Fresh::Everything {
                 services,
@@ -263,14 +268,14 @@ impl Fresh {
             } => {
                 tenants.clear();
                 for s in services {
-                    held(tenants, tenant_of(s.domain, s.project)).put_service(s.service);
+                    held(tenants, &tenant_of(s.domain, s.project)).put_service(s.service);
                 }
                 for (tenant, row) in instances {
-                    held(tenants, tenant).put_instance(row);
+                    held(tenants, &tenant).put_instance(row);
                 }
                 for r in rules {
                     let (tenant, consumer, name) = rule(r);
-                    held(tenants, tenant).add_rule(consumer, name);
+                    held(tenants, &tenant).add_rule(consumer, name);
                 }
             }
         }

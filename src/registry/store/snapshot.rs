@@ -171,11 +171,29 @@ pub async fn save_renewals(conn: &mut SqliteConnection, renewals: &[Renewal<'_>]
     Ok(())
 }
 
-/// One row of what the read model holds, as [`load`] reads it.
-pub enum Loaded {
-    Service(TenantService),
-    Instance(TenantInstance),
+/// One row of what the read model holds, as [`load`] reads it, with its tenant.
+pub enum Loaded<'t> {
+    Service(&'t Tenant, ServiceHead),
+    Instance(&'t Tenant, InstanceRecord),
     Rule(RuleRow),
+}
+
+/// The tenant of the current row: the previous row's unless its columns differ, so
+/// that a start does not copy two strings per row for the few tenants a file holds.
+fn tenant_at(row: &rusqlite::Row<'_>, held: &mut Tenant) -> rusqlite::Result<()> {
+    let text = |i: usize| {
+        row.get_ref(i)?.as_str().map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, e.into())
+        })
+    };
+    let (domain, project) = (text(0)?, text(1)?);
+    if held.domain != domain || held.project != project {
+        *held = Tenant {
+            domain: domain.to_owned(),
+            project: project.to_owned(),
+        };
+    }
+    Ok(())
 }
 
 /// Every instance the file holds gets a lease from at least `from_ms`: the start's
@@ -195,17 +213,21 @@ pub async fn renew_all(conn: &mut SqliteConnection, from_ms: i64) -> Result<()> 
 /// them through sqlx's worker thread took two seconds.
 pub fn load<E: From<rusqlite::Error>>(
     conn: &mut rusqlite::Connection,
-    mut each: impl FnMut(Loaded) -> std::result::Result<(), E>,
+    mut each: impl FnMut(Loaded<'_>) -> std::result::Result<(), E>,
 ) -> std::result::Result<(), E> {
     let tx = conn.transaction()?;
+    let mut tenant = Tenant {
+        domain: String::new(),
+        project: String::new(),
+    };
     {
         let mut services = tx.prepare(select_head!(""))?;
         let mut rows = services.query([])?;
         while let Some(r) = rows.next()? {
-            each(Loaded::Service(TenantService {
-                domain: r.get(0)?,
-                project: r.get(1)?,
-                service: ServiceHead {
+            tenant_at(r, &mut tenant)?;
+            each(Loaded::Service(
+                &tenant,
+                ServiceHead {
                     service_id: r.get(2)?,
                     environment: r.get(3)?,
                     app_id: r.get(4)?,
@@ -214,15 +236,15 @@ pub fn load<E: From<rusqlite::Error>>(
                     version: r.get(7)?,
                     created_at: r.get(8)?,
                 },
-            }))?;
+            ))?;
         }
         let mut instances = tx.prepare(select_instance_of_tenant!(""))?;
         let mut rows = instances.query([])?;
         while let Some(r) = rows.next()? {
-            each(Loaded::Instance(TenantInstance {
-                domain: r.get(0)?,
-                project: r.get(1)?,
-                instance: InstanceRecord {
+            tenant_at(r, &mut tenant)?;
+            each(Loaded::Instance(
+                &tenant,
+                InstanceRecord {
                     service_id: r.get(2)?,
                     instance_id: r.get(3)?,
                     host_name: r.get(4)?,
@@ -240,7 +262,7 @@ pub fn load<E: From<rusqlite::Error>>(
                     modified_at: r.get(16)?,
                     last_heartbeat_ms: r.get(17)?,
                 },
-            }))?;
+            ))?;
         }
         let mut rules = tx.prepare(
             "SELECT domain, project, consumer_id, provider_env, provider_app, provider_name \
