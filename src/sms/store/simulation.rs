@@ -67,9 +67,14 @@ impl RunRow {
 /// The run columns, then `$tail` (a literal, so the SQL stays a static string).
 macro_rules! select_run {
     ($tail:literal) => {
+        select_run!("task_runs", $tail)
+    };
+    ($from:literal, $tail:literal) => {
         concat!(
             "SELECT task_id, kind, phase, steps, step, step_started_ms, step_done, data_bytes,
-                    rate_mbit, windows, next_due_ms FROM task_runs ",
+                    rate_mbit, windows, next_due_ms FROM ",
+            $from,
+            " ",
             $tail
         )
     };
@@ -91,10 +96,12 @@ pub async fn runs_of(
     if task_ids.is_empty() {
         return Ok(HashMap::new());
     }
+    // See `tasks::id_array` for why the ids are walked, not looked up in a list.
     let rows: Vec<RunRow> = sqlx::query_as(select_run!(
-        "WHERE task_id IN (SELECT value FROM json_each(?))"
+        "json_each(?) AS page CROSS JOIN task_runs",
+        "ON task_runs.task_id = page.value"
     ))
-    .bind(serde_json::to_string(task_ids).map_err(|e| SmsError::Internal(e.to_string()))?)
+    .bind(super::tasks::id_array(task_ids)?)
     .fetch_all(&mut *conn)
     .await?;
     rows.into_iter().map(RunRow::into_run).collect()
