@@ -69,6 +69,12 @@ free_port() {
 
 SERVER_PID=
 PORT=
+# copy_db SRC DST: a stopped server's file with its write-ahead log, if one is left.
+copy_db() {
+    cp "$1" "$2"
+    if [ -e "$1-wal" ]; then cp "$1-wal" "$2-wal"; fi
+}
+
 # start_server DB [ENV=VALUE…]: the release binary on a free loopback port, logs at warn.
 start_server() {
     local db=$1; shift
@@ -211,6 +217,17 @@ if [ "$ONLY" = all ] || [ "$ONLY" = registry ]; then
     rss_after=$(awk '/VmRSS/{print int($2/1024)}' "/proc/$SERVER_PID/status")
     say "   churn: $churn; VmRSS ${rss_before} → ${rss_after} MB"
     stop_server
+    # Registration's ceilings: the handler's store path without HTTP (the sqlx writer),
+    # and the same statements in raw SQLite, each on its own copy of the file.
+    copy_db "$WORK/reg.db" "$WORK/reg-wstore.db"
+    copy_db "$WORK/reg.db" "$WORK/reg-wraw.db"
+    wstore=$("$PERF" reg-store-register "$WORK/reg-wstore.db" "$REG_SERVICES" "$REG_INSTANCES" 64 | grep '^RESULT')
+    wraw=$("$PERF" reg-raw-register "$WORK/reg-wraw.db" "$REG_SERVICES" "$REG_INSTANCES" | grep '^RESULT')
+    say "   register through the store, no HTTP, 64 tasks: $wstore"
+    say "   register in raw SQLite, same statements, one thread: $wraw"
+    check_clean "store register" "$wstore"
+    row "  registration vs its store path without HTTP (sqlx writer, 64 tasks)" "$(field "$reg" rps)" "req/s" "$(field "$wstore" rps)" "(store)" "store p99 $(field "$wstore" p99_ms) ms; $(field "$wstore" switches_per_op) context switches per registration"
+    row "  the store path vs raw SQLite, same four statements, one thread" "$(field "$wstore" rps)" "req/s" "$(field "$wraw" rps)" "(raw SQLite)" "raw: $(field "$wraw" switches_per_op) context switches per registration"
     # The same two loads with the request journal off: what recording every call costs.
     start_server "$WORK/reg.db" CLOUDTWIN_AUTH__REGISTRY=off CLOUDTWIN_JOURNAL__ENABLED=false
     disc_nj=$(wrk_run 64 "$PORT" discovery.lua "$REG_SERVICES" 2)

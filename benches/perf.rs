@@ -30,6 +30,9 @@ const USAGE: &str = "usage: perf <command> …
                                      over the N registered services, CONC in flight
   reg-store-load DB OP N K CONC SECS heartbeat|discovery over N services x K instances through
                                      the registry read model (registry::Model), no HTTP, CONC tasks for SECS seconds
+  reg-store-register DB N K CONC     K more instances for each of the N registered services through
+                                     registry::Model::write + store::register_instance, no HTTP
+  reg-raw-register DB N K            the same registrations' statements in raw SQLite (rusqlite), one txn each
   reg-seed-extra DB N                dependencies and a tag for services 0..N (consumer and provider side)
   reg-raw-delete DB N                the force delete's row deletes in raw SQLite (rusqlite), one txn per service
   reg-store-delete DB N              the same through registry::store::delete_service, no HTTP
@@ -58,6 +61,10 @@ fn main() {
         ["reg-store-load", db, op, n, k, conc, secs] => {
             rt().block_on(reg_store_load(db, op, num(n), num(k), num(conc), num(secs)))
         }
+        ["reg-store-register", db, n, k, conc] => {
+            rt().block_on(reg_store_register(db, num(n), num(k), num(conc)))
+        }
+        ["reg-raw-register", db, n, k] => reg_raw_register(db, num(n), num(k)),
         ["reg-seed-extra", db, n] => reg_seed_extra(db, num(n)),
         ["reg-raw-delete", db, n] => reg_raw_delete(db, num(n)),
         ["reg-store-delete", db, n] => rt().block_on(reg_store_delete(db, num(n))),
@@ -566,6 +573,165 @@ async fn reg_store_load(
 
 /// For each service i < n: a rule "i consumes svc-(i+n)" and a rule "(i+n) consumes
 /// svc-i" (so the delete removes rules on both sides), and one tag.
+/// Context switches of every live thread of this process so far: what a thread
+/// hand-off per statement costs shows here, not in the CPU profile's SQLite share.
+fn context_switches() -> u64 {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return 0;
+    };
+    tasks
+        .flatten()
+        .filter_map(|t| std::fs::read_to_string(t.path().join("status")).ok())
+        .flat_map(|status| {
+            status
+                .lines()
+                .filter(|l| l.contains("ctxt_switches:"))
+                .filter_map(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+                .collect::<Vec<_>>()
+        })
+        .sum()
+}
+
+/// Registration as its handler runs it (the model's write transaction around
+/// `store::register_instance`), without HTTP: the ceiling of the writer path through sqlx.
+async fn reg_store_register(db: &str, n: usize, k: usize, conc: usize) -> Res<()> {
+    use cloudtwin::registry::domain::{InstanceBody, NewInstance};
+    use cloudtwin::registry::error::RegistryError;
+    use cloudtwin::registry::{Model, store};
+    let db = Db::open(&settings(db)?).await?;
+    let model = Model::open(&db, wall_ms(), cloudtwin::registry::instance_json).await?;
+    let tenant = Arc::new(Tenant {
+        domain: "default".into(),
+        project: "default".into(),
+    });
+    let total = n * k;
+    let next = Arc::new(AtomicUsize::new(0));
+    let errors = Arc::new(AtomicUsize::new(0));
+    let switches = context_switches();
+    let started = Instant::now();
+    let mut workers = Vec::new();
+    for _ in 0..conc.max(1) {
+        let (db, model, tenant, next, errors) = (
+            db.clone(),
+            model.clone(),
+            tenant.clone(),
+            next.clone(),
+            errors.clone(),
+        );
+        workers.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= total {
+                    break;
+                }
+                let s = i / k.max(1);
+                let body: Result<InstanceBody, _> = serde_json::from_value(serde_json::json!({
+                    "instanceId": format!("store-ins-{s:05}-{}", i % k.max(1)),
+                    "hostName": format!("store-{i}"),
+                    "endpoints": [format!("rest://10.{}.{}.1:8080", s / 256, s % 256)],
+                    "status": "UP",
+                    "healthCheck": {"mode": "push", "interval": 60, "times": 3}}));
+                let (Ok(body), Ok(sid)) = (body, ServiceId::parse(&service_id(s))) else {
+                    errors.fetch_add(1, Ordering::Relaxed);
+                    continue;
+                };
+                let Ok(instance) = NewInstance::parse(body) else {
+                    errors.fetch_add(1, Ordering::Relaxed);
+                    continue;
+                };
+                let t = Instant::now();
+                let done = model
+                    .write(&db, async |conn, touched| {
+                        let registered =
+                            store::register_instance(conn, &tenant, &sid, &instance, wall_ms())
+                                .await?;
+                        if let Some(created) = &registered.1 {
+                            touched.instance_read(&tenant, created.instance.clone());
+                        }
+                        Ok::<_, RegistryError>(registered)
+                    })
+                    .await;
+                lat.push(micros(t.elapsed()));
+                if done.is_err() {
+                    errors.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+            lat
+        }));
+    }
+    let mut lat = Vec::new();
+    for w in workers {
+        lat.extend(w.await?);
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let switches = context_switches().saturating_sub(switches);
+    db.close().await;
+    println!(
+        "RESULT rps={:.1} {} requests={} errors={} switches_per_op={:.1}",
+        lat.len() as f64 / elapsed,
+        percentiles(lat.clone()),
+        lat.len(),
+        errors.load(Ordering::Relaxed),
+        switches as f64 / lat.len().max(1) as f64
+    );
+    Ok(())
+}
+
+/// The statements of one registration in raw SQLite (rusqlite) with the server's
+/// pragmas, one `BEGIN IMMEDIATE` transaction each: what SQLite itself allows.
+fn reg_raw_register(db: &str, n: usize, k: usize) -> Res<()> {
+    let conn = rusqlite::Connection::open(db)?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+    )?;
+    let switches = context_switches();
+    let started = Instant::now();
+    let mut lat = Vec::with_capacity(n * k);
+    for i in 0..n * k {
+        let s = i / k.max(1);
+        let t = Instant::now();
+        conn.execute_batch("BEGIN IMMEDIATE")?;
+        let version: String = conn
+            .prepare_cached(
+                "SELECT version FROM microservices \
+                 WHERE domain = 'default' AND project = 'default' AND service_id = ?1",
+            )?
+            .query_row([service_id(s)], |r| r.get(0))?;
+        conn.prepare_cached(
+            "INSERT INTO instances (domain, project, service_id, instance_id, host_name, \
+             endpoints, status, properties, health_mode, health_interval, health_times, \
+             health_port, health_url, data_center, version, created_at, modified_at, \
+             last_heartbeat_ms) VALUES ('default', 'default', ?1, ?2, ?3, ?4, 'UP', '{}', \
+             'push', 60, 3, 0, '', NULL, ?5, ?6, ?6, ?7) RETURNING instance_id, host_name",
+        )?
+        .query_row(
+            rusqlite::params![
+                service_id(s),
+                format!("raw-ins-{s:05}-{}", i % k.max(1)),
+                format!("raw-{i}"),
+                format!("[\"rest://10.{}.{}.1:8080\"]", s / 256, s % 256),
+                version,
+                now_ms() / 1000,
+                now_ms(),
+            ],
+            |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
+        )?;
+        conn.execute_batch("COMMIT")?;
+        lat.push(micros(t.elapsed()));
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let switches = context_switches().saturating_sub(switches);
+    println!(
+        "RESULT rps={:.1} {} requests={} errors=0 switches_per_op={:.2}",
+        lat.len() as f64 / elapsed,
+        percentiles(lat.clone()),
+        lat.len(),
+        switches as f64 / lat.len().max(1) as f64
+    );
+    Ok(())
+}
+
 fn reg_seed_extra(db: &str, n: usize) -> Res<()> {
     let mut conn = bulk_conn(db)?;
     let tx = conn.transaction()?;
