@@ -30,6 +30,9 @@ const USAGE: &str = "usage: perf <command> …
                                      over the N registered services, CONC in flight
   reg-store-load DB OP N K CONC SECS heartbeat|discovery over N services x K instances through
                                      the registry read model (registry::Model), no HTTP, CONC tasks for SECS seconds
+  sms-list-store DB CONC SECS        the reads of GET /v3/tasks?limit=50 (count, page, subtasks, settings, runs)
+                                     through sms::store in Db::read, no HTTP and no rendering
+  sms-list-sqlite DB SECS            the same statements in raw SQLite (rusqlite), every column copied, two threads
   reg-store-register DB N K CONC     K more instances for each of the N registered services through
                                      registry::Model::write + store::register_instance, no HTTP
   reg-raw-register DB N K            the same registrations' statements in raw SQLite (rusqlite), one txn each
@@ -51,6 +54,10 @@ fn main() {
         ["sms-seed", db, tasks, out] => rt().block_on(sms_seed(db, num(tasks), out)),
         ["sms-raw", db, ids, conc, secs] => rt().block_on(sms_raw(db, ids, num(conc), num(secs))),
         ["sms-sqlite", db, ids, secs] => sms_sqlite(db, ids, num(secs)),
+        ["sms-list-store", db, conc, secs] => {
+            rt().block_on(sms_list_store(db, num(conc), num(secs)))
+        }
+        ["sms-list-sqlite", db, secs] => sms_list_sqlite(db, num(secs)),
         ["trivial", addr] => trivial(addr),
         ["reg-register", base, n, k, conc] => {
             rt().block_on(reg_register(base, num(n), num(k), num(conc)))
@@ -277,6 +284,149 @@ async fn sms_raw(db: &str, ids: &str, conc: usize, secs: usize) -> Res<()> {
         percentiles(lat.clone()),
         lat.len(),
         errors.load(Ordering::Relaxed),
+    );
+    Ok(())
+}
+
+/// The reads behind one page of `GET /v3/tasks?limit=50`, as the handler makes them in
+/// one read transaction through sqlx, without HTTP and without rendering.
+async fn sms_list_store(db: &str, conc: usize, secs: usize) -> Res<()> {
+    use cloudtwin::sms::domain::Page;
+    use cloudtwin::sms::store;
+    let settings = settings(db)?;
+    let db = Db::open(&settings).await?;
+    let project: String =
+        sqlx::query_scalar("SELECT id FROM projects WHERE name = ? ORDER BY created_at LIMIT 1")
+            .bind(&settings.demo.project)
+            .fetch_one(db.reader())
+            .await?;
+    let project = Arc::new(project);
+    let errors = Arc::new(AtomicUsize::new(0));
+    let deadline = Instant::now() + Duration::from_secs(u64::try_from(secs)?);
+    let started = Instant::now();
+    let mut workers = Vec::new();
+    for _ in 0..conc.max(1) {
+        let (db, project, errors) = (db.clone(), project.clone(), errors.clone());
+        workers.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            while Instant::now() < deadline {
+                let t = Instant::now();
+                let page = async {
+                    let mut tx = db.read().await?;
+                    let filter = store::TaskFilter::default();
+                    let page = Page {
+                        limit: 50,
+                        offset: 0,
+                    };
+                    let (_, rows) = store::list_tasks(&mut tx, &project, &filter, page).await?;
+                    let ids: Vec<&str> = rows.iter().map(|t| t.id.as_str()).collect();
+                    store::subtasks_of(&mut tx, &ids).await?;
+                    store::settings_of(&mut tx, &ids).await?;
+                    store::simulation::runs_of(&mut tx, &ids)
+                        .await
+                        .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
+                    Ok::<_, sqlx::Error>(rows.len())
+                };
+                if !matches!(page.await, Ok(50)) {
+                    errors.fetch_add(1, Ordering::Relaxed);
+                }
+                lat.push(micros(t.elapsed()));
+            }
+            lat
+        }));
+    }
+    let mut lat = Vec::new();
+    for w in workers {
+        lat.extend(w.await?);
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    db.close().await;
+    println!(
+        "RESULT rps={:.1} {} requests={} errors={}",
+        lat.len() as f64 / elapsed,
+        percentiles(lat.clone()),
+        lat.len(),
+        errors.load(Ordering::Relaxed)
+    );
+    Ok(())
+}
+
+/// The same reads in raw SQLite: a read transaction per page on each of two
+/// connections (one a core), every column of every row copied out as the store's
+/// rows copy them.
+fn sms_list_sqlite(db: &str, secs: usize) -> Res<()> {
+    const PAGE: &str = "SELECT t.id, t.name, t.type, t.os_type, t.state, t.priority, \
+        t.migration_ip, t.region_id, t.region_name, t.target_project_id, t.target_project_name, \
+        t.enterprise_project_id, t.start_target_server, t.syncing, t.speed_limit, t.target_server, \
+        t.create_date, t.start_date, t.finish_date, t.vm_template_id, s.id, s.name, s.ip, \
+        s.os_type, s.os_version, s.state, s.connected, s.migration_cycle, s.details, \
+        t.migrate_speed, t.compress_rate, t.remain_seconds, t.estimate_complete_time, \
+        t.total_time, t.error_json, t.subtask_info, t.total_cpu_usage, t.agent_cpu_usage, \
+        t.total_mem_usage, t.agent_mem_usage, t.total_disk_io, t.agent_disk_io, \
+        t.need_migration_test, t.network_check_info, t.log_collect_status \
+        FROM tasks t JOIN source_servers s ON s.id = t.source_server_id \
+        WHERE t.project_id = ?1 ORDER BY t.create_date DESC, t.id LIMIT 50 OFFSET 0";
+    const DETAILS: [&str; 3] = [
+        "SELECT s.* FROM json_each(?1) AS page CROSS JOIN task_subtasks s ON s.task_id = page.value",
+        "SELECT c.* FROM json_each(?1) AS page CROSS JOIN task_config_settings c \
+         ON c.task_id = page.value",
+        "SELECT r.* FROM json_each(?1) AS page CROSS JOIN task_runs r ON r.task_id = page.value",
+    ];
+    fn copy_all(stmt: &mut rusqlite::Statement<'_>, arg: &str) -> rusqlite::Result<Vec<String>> {
+        let width = stmt.column_count();
+        let mut rows = stmt.query([arg])?;
+        let mut ids = Vec::new();
+        while let Some(row) = rows.next()? {
+            let values: Vec<rusqlite::types::Value> = (0..width)
+                .map(|i| row.get(i))
+                .collect::<rusqlite::Result<_>>()?;
+            if let Some(rusqlite::types::Value::Text(id)) = values.first() {
+                ids.push(id.clone());
+            }
+        }
+        Ok(ids)
+    }
+    let deadline = Instant::now() + Duration::from_secs(u64::try_from(secs)?);
+    let started = Instant::now();
+    let workers: Vec<_> = (0..2)
+        .map(|_| {
+            let db = db.to_owned();
+            std::thread::spawn(move || -> Res<Vec<u64>> {
+                let mut conn = rusqlite::Connection::open(&db)?;
+                let project: String = conn.query_row(
+                    "SELECT id FROM projects WHERE name = 'cn-north-4' ORDER BY created_at LIMIT 1",
+                    [],
+                    |r| r.get(0),
+                )?;
+                let mut lat = Vec::new();
+                while Instant::now() < deadline {
+                    let t = Instant::now();
+                    let tx = conn.transaction()?;
+                    let _count: i64 = tx
+                        .prepare_cached("SELECT tasks FROM task_counts WHERE project_id = ?1")?
+                        .query_row([&project], |r| r.get(0))?;
+                    let ids = copy_all(&mut *tx.prepare_cached(PAGE)?, &project)?;
+                    let ids = serde_json::to_string(&ids)?;
+                    for sql in DETAILS {
+                        copy_all(&mut *tx.prepare_cached(sql)?, &ids)?;
+                    }
+                    tx.commit()?;
+                    lat.push(micros(t.elapsed()));
+                }
+                Ok(lat)
+            })
+        })
+        .collect();
+    let mut lat = Vec::new();
+    for w in workers {
+        lat.extend(w.join().map_err(|_| "a worker panicked")??);
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    println!(
+        "RESULT rps={:.1} {} requests={} errors=0",
+        lat.len() as f64 / elapsed,
+        percentiles(lat.clone()),
+        lat.len()
     );
     Ok(())
 }

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
+use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
     SqliteSynchronous,
@@ -203,6 +204,14 @@ impl Db {
     /// snapshot of the file. Dropping it ends it.
     pub async fn read(&self) -> Result<Transaction<'static, Sqlite>, sqlx::Error> {
         self.reader.begin().await
+    }
+
+    /// A read-only connection for a single statement, which sees one snapshot by
+    /// itself: without `BEGIN` and its rollback, two of the three round trips to the
+    /// connection's thread are saved (each costs a few context switches; see
+    /// docs/performance.md). Every request's credential lookup goes through here.
+    pub async fn read_one(&self) -> Result<PoolConnection<Sqlite>, sqlx::Error> {
+        self.reader.acquire().await
     }
 
     /// Runs `work` inside a `BEGIN IMMEDIATE` transaction on the writer connection:

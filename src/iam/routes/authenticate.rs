@@ -133,7 +133,7 @@ async fn identify(req: &mut ServiceRequest, state: &AppState) -> Result<Caller, 
             state.settings.auth.signature_max_skew_secs,
         )
         .map_err(|why| refuse(req, why))?;
-        let owner = store::key_owner(&mut *state.db.read().await?, &parsed.access)
+        let owner = store::key_owner(&mut *state.db.read_one().await?, &parsed.access)
             .await?
             .ok_or_else(|| refuse(req, "verify aksk signature fail, the access key is unknown"))?;
         // The signature covers the body, so read it here and hand it back afterwards.
@@ -160,7 +160,7 @@ async fn identify(req: &mut ServiceRequest, state: &AppState) -> Result<Caller, 
         (owner.user_id, None, Some(parsed.access.clone()))
     } else if let Some(token) = header(req, "x-auth-token") {
         let row = store::token(
-            &mut *state.db.read().await?,
+            &mut *state.db.read_one().await?,
             &domain::token_digest(token.trim()),
         )
         .await?
