@@ -308,12 +308,21 @@ if [ "$ONLY" = all ] || [ "$ONLY" = startup ]; then
     hwm=$(awk '/VmHWM/{print int($2/1024)}' "/proc/$SERVER_PID/status")
     rss=$(awk '/VmRSS/{print int($2/1024)}' "/proc/$SERVER_PID/status")
     stop_server
+    # The task list's ceilings: its reads through the store (sqlx) without HTTP, and the
+    # same statements in raw SQLite.
+    lstore=$("$PERF" sms-list-store "$WORK/start.db" 64 "$SECS" | grep '^RESULT')
+    lraw=$("$PERF" sms-list-sqlite "$WORK/start.db" "$SECS" | grep '^RESULT')
+    check_clean "store task list" "$lstore"
+    say "   list tasks through the store, no HTTP, 64 tasks: $lstore"
+    say "   list tasks in raw SQLite, same statements, two threads: $lraw"
     say "   list tasks at size c=64: $tasks"
     say "   discovery at size c=64: $disc"
     say "   VmHWM ${hwm} MB, VmRSS ${rss} MB"
     row "Startup to /ready, $START_TASKS tasks + $START_INSTANCES instances (median of 5)" "$median" "ms" - "" "target < 300 ms; runs: $sorted"
     row "Peak RSS (VmHWM) at that size, after the two loads below" "$hwm" "MB" - "" "target < 150 MB; VmRSS after: $rss MB"
     row "  GET /v3/tasks?limit=50 at that size, c=64" "$(field "$tasks" rps)" "req/s" - "" "target ≥ 2000 req/s, p99 < 50 ms; p50 $(field "$tasks" p50_ms) ms, p99 $(field "$tasks" p99_ms) ms"
+    row "  task list vs its reads through the store without HTTP (sqlx, 64 tasks)" "$(field "$tasks" rps)" "req/s" "$(field "$lstore" rps)" "(store)" "store p99 $(field "$lstore" p99_ms) ms"
+    row "  the store's reads vs raw SQLite, same statements, two threads" "$(field "$lstore" rps)" "pages/s" "$(field "$lraw" rps)" "(raw SQLite)" "raw p99 $(field "$lraw" p99_ms) ms"
     row "  discovery at that size, c=64" "$(field "$disc" rps)" "req/s" - "" "p50 $(field "$disc" p50_ms) ms, p99 $(field "$disc" p99_ms) ms"
     rm -f "$WORK"/start.db*
 fi
