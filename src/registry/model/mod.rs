@@ -50,36 +50,14 @@ impl Model {
         let path = db.path().to_owned();
         let started = std::time::Instant::now();
         let failed = |e: String| RegistryError::Internal(format!("loading the registry: {e}"));
-        let tenants = tokio::task::spawn_blocking(move || {
-            let mut conn = rusqlite::Connection::open(&path).map_err(Loading::Db)?;
-            conn.busy_timeout(std::time::Duration::from_secs(10))
-                .map_err(Loading::Db)?;
-            let mut tenants: HashMap<Tenant, TenantModel> = HashMap::new();
-            store::load(&mut conn, |row| {
-                match row {
-                    store::Loaded::Service(tenant, service) => {
-                        touched::held(&mut tenants, tenant).put_service(service);
-                    }
-                    store::Loaded::Instance(tenant, mut instance) => {
-                        instance.last_heartbeat_ms = instance.last_heartbeat_ms.max(now);
-                        let row = InstanceRow::render(instance, render).map_err(Loading::Render)?;
-                        touched::held(&mut tenants, tenant).put_instance(row);
-                    }
-                    store::Loaded::Rule(r) => {
-                        let (tenant, consumer, name) = touched::rule(r);
-                        touched::held(&mut tenants, &tenant).add_rule(consumer, name);
-                    }
-                }
-                Ok::<_, Loading>(())
+        let tenants = tokio::task::spawn_blocking(move || load_file(&path, now, render))
+            .await
+            .map_err(|e| failed(e.to_string()))?
+            .map_err(|e| match e {
+                Loading::Db(e) => failed(e.to_string()),
+                Loading::Render(e) => e,
+                Loading::Panicked => failed("the second loading thread panicked".into()),
             })?;
-            Ok::<_, Loading>(tenants)
-        })
-        .await
-        .map_err(|e| failed(e.to_string()))?
-        .map_err(|e| match e {
-            Loading::Db(e) => failed(e.to_string()),
-            Loading::Render(e) => e,
-        })?;
         let model = Model(Arc::new(Inner {
             tenants: RwLock::new(tenants),
             render,
@@ -344,6 +322,67 @@ impl Model {
 enum Loading {
     Db(rusqlite::Error),
     Render(RegistryError),
+    Panicked,
+}
+
+fn open_for_load(path: &std::path::Path) -> Result<rusqlite::Connection, Loading> {
+    let conn = rusqlite::Connection::open(path)?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    Ok(conn)
+}
+
+/// The start's load. Reading and rendering the instances is most of a start, so the
+/// upper half of them (by rowid) is read and rendered on a second thread while this one
+/// builds the model from the rest; then those rows go in. The halves are two read
+/// transactions: nothing else writes the registry's tables before the server serves.
+fn load_file(
+    path: &std::path::Path,
+    now: i64,
+    render: Render,
+) -> Result<HashMap<Tenant, TenantModel>, Loading> {
+    let mut conn = open_for_load(path)?;
+    let split = store::instance_split(&conn)?;
+    let upper_path = path.to_owned();
+    let upper = std::thread::spawn(move || {
+        let mut conn = open_for_load(&upper_path)?;
+        let mut rows: Vec<(Arc<Tenant>, InstanceRow)> = Vec::new();
+        let mut last: Option<Arc<Tenant>> = None;
+        store::load_instances_after(&mut conn, split, |row| {
+            if let store::Loaded::Instance(tenant, mut instance) = row {
+                instance.last_heartbeat_ms = instance.last_heartbeat_ms.max(now);
+                let row = InstanceRow::render(instance, render).map_err(Loading::Render)?;
+                let tenant = match &last {
+                    Some(t) if **t == *tenant => t.clone(),
+                    _ => last.insert(Arc::new(tenant.clone())).clone(),
+                };
+                rows.push((tenant, row));
+            }
+            Ok::<_, Loading>(())
+        })?;
+        Ok::<_, Loading>(rows)
+    });
+    let mut tenants: HashMap<Tenant, TenantModel> = HashMap::new();
+    store::load(&mut conn, split, |row| {
+        match row {
+            store::Loaded::Service(tenant, service) => {
+                touched::held(&mut tenants, tenant).put_service(service);
+            }
+            store::Loaded::Instance(tenant, mut instance) => {
+                instance.last_heartbeat_ms = instance.last_heartbeat_ms.max(now);
+                let row = InstanceRow::render(instance, render).map_err(Loading::Render)?;
+                touched::held(&mut tenants, tenant).put_instance(row);
+            }
+            store::Loaded::Rule(r) => {
+                let (tenant, consumer, name) = touched::rule(r);
+                touched::held(&mut tenants, &tenant).add_rule(consumer, name);
+            }
+        }
+        Ok::<_, Loading>(())
+    })?;
+    for (tenant, row) in upper.join().map_err(|_| Loading::Panicked)?? {
+        touched::held(&mut tenants, &tenant).put_instance(row);
+    }
+    Ok(tenants)
 }
 
 impl From<rusqlite::Error> for Loading {

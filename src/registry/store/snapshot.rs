@@ -207,19 +207,86 @@ pub async fn renew_all(conn: &mut SqliteConnection, from_ms: i64) -> Result<()> 
     Ok(())
 }
 
-/// The start, in one read transaction of a connection of its own: every row the model
-/// holds goes to `each`, services first, one at a time (a hundred thousand rows
-/// collected first doubled the peak memory). Through rusqlite, synchronously: decoding
-/// them through sqlx's worker thread took two seconds.
-pub fn load<E: From<rusqlite::Error>>(
+/// The rowid that splits the instances in two halves for the start's two threads
+/// (0 when there are none).
+pub fn instance_split(conn: &rusqlite::Connection) -> rusqlite::Result<i64> {
+    conn.query_row(
+        "SELECT COALESCE((MIN(rowid) + MAX(rowid)) / 2, 0) FROM instances",
+        [],
+        |r| r.get(0),
+    )
+}
+
+/// Reads the instances of one rowid range (the statement's one parameter) into `each`.
+fn read_instances<E: From<rusqlite::Error>>(
+    instances: &mut rusqlite::Statement<'_>,
+    bound: i64,
+    tenant: &mut Tenant,
+    each: &mut impl FnMut(Loaded<'_>) -> std::result::Result<(), E>,
+) -> std::result::Result<(), E> {
+    let mut rows = instances.query([bound])?;
+    while let Some(r) = rows.next()? {
+        tenant_at(r, tenant)?;
+        each(Loaded::Instance(
+            tenant,
+            InstanceRecord {
+                service_id: r.get(2)?,
+                instance_id: r.get(3)?,
+                host_name: r.get(4)?,
+                endpoints: r.get(5)?,
+                status: r.get(6)?,
+                properties: r.get(7)?,
+                health_mode: r.get(8)?,
+                health_interval: r.get(9)?,
+                health_times: r.get(10)?,
+                health_port: r.get(11)?,
+                health_url: r.get(12)?,
+                data_center: r.get(13)?,
+                version: r.get(14)?,
+                created_at: r.get(15)?,
+                modified_at: r.get(16)?,
+                last_heartbeat_ms: r.get(17)?,
+            },
+        ))?;
+    }
+    Ok(())
+}
+
+fn no_tenant() -> Tenant {
+    Tenant {
+        domain: String::new(),
+        project: String::new(),
+    }
+}
+
+/// The instances above rowid `split`, as [`load`] reads the rest: the start reads and
+/// renders them on a second thread, with a connection of its own.
+pub fn load_instances_after<E: From<rusqlite::Error>>(
     conn: &mut rusqlite::Connection,
+    split: i64,
     mut each: impl FnMut(Loaded<'_>) -> std::result::Result<(), E>,
 ) -> std::result::Result<(), E> {
     let tx = conn.transaction()?;
-    let mut tenant = Tenant {
-        domain: String::new(),
-        project: String::new(),
-    };
+    {
+        let mut instances = tx.prepare(select_instance_of_tenant!("WHERE i.rowid > ?1"))?;
+        read_instances(&mut instances, split, &mut no_tenant(), &mut each)?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// The start, in one read transaction of a connection of its own: every row the model
+/// holds goes to `each`, services first, one at a time (a hundred thousand rows
+/// collected first doubled the peak memory), but the instances above rowid `split`
+/// ([`load_instances_after`] reads those). Through rusqlite, synchronously: decoding
+/// them through sqlx's worker thread took two seconds.
+pub fn load<E: From<rusqlite::Error>>(
+    conn: &mut rusqlite::Connection,
+    split: i64,
+    mut each: impl FnMut(Loaded<'_>) -> std::result::Result<(), E>,
+) -> std::result::Result<(), E> {
+    let tx = conn.transaction()?;
+    let mut tenant = no_tenant();
     {
         let mut services = tx.prepare(select_head!(""))?;
         let mut rows = services.query([])?;
@@ -238,32 +305,8 @@ pub fn load<E: From<rusqlite::Error>>(
                 },
             ))?;
         }
-        let mut instances = tx.prepare(select_instance_of_tenant!(""))?;
-        let mut rows = instances.query([])?;
-        while let Some(r) = rows.next()? {
-            tenant_at(r, &mut tenant)?;
-            each(Loaded::Instance(
-                &tenant,
-                InstanceRecord {
-                    service_id: r.get(2)?,
-                    instance_id: r.get(3)?,
-                    host_name: r.get(4)?,
-                    endpoints: r.get(5)?,
-                    status: r.get(6)?,
-                    properties: r.get(7)?,
-                    health_mode: r.get(8)?,
-                    health_interval: r.get(9)?,
-                    health_times: r.get(10)?,
-                    health_port: r.get(11)?,
-                    health_url: r.get(12)?,
-                    data_center: r.get(13)?,
-                    version: r.get(14)?,
-                    created_at: r.get(15)?,
-                    modified_at: r.get(16)?,
-                    last_heartbeat_ms: r.get(17)?,
-                },
-            ))?;
-        }
+        let mut instances = tx.prepare(select_instance_of_tenant!("WHERE i.rowid <= ?1"))?;
+        read_instances(&mut instances, split, &mut tenant, &mut each)?;
         let mut rules = tx.prepare(
             "SELECT domain, project, consumer_id, provider_env, provider_app, provider_name \
              FROM dependencies",

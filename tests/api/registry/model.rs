@@ -490,3 +490,45 @@ async fn a_start_renews_every_lease_in_memory_at_once_and_in_the_file_soon_after
     );
     srv.stop().await;
 }
+
+/// The start reads the instances in two halves on two threads: after a restart every
+/// instance of every tenant is served again, in order, with its status, as the file
+/// holds it — whichever half its row fell in.
+#[tokio::test]
+async fn a_restart_serves_every_instance_the_file_holds() {
+    let (srv, reg) = server_with(|s| s.clock.mode = ClockMode::Manual).await;
+    for tenant in TENANTS {
+        let team = reg.with_domain(tenant);
+        for name in NAMES {
+            for version in VERSIONS {
+                let body = json!({"service": {"appId": "app", "serviceName": name,
+                                              "version": version}});
+                let reply = team.post("/microservices", body).await;
+                assert_eq!(reply.status, 200, "{}", reply.text);
+                let id = reply.json["serviceId"].as_str().expect("id").to_owned();
+                for n in 0..3 {
+                    let body = json!({"instance": {"instanceId": format!("i{n}"),
+                        "hostName": format!("{name}-{n}"), "endpoints": ["rest://127.0.0.1:1"],
+                        "healthCheck": {"mode": "push", "interval": 30, "times": 3}}});
+                    let path = format!("/microservices/{id}/instances");
+                    let reply = team.post(&path, body).await;
+                    assert_eq!(reply.status, 200, "{}", reply.text);
+                }
+                let path = format!("/microservices/{id}/instances/i1/status?value=DOWN");
+                assert_eq!(team.put(&path, None).await.status, 200);
+            }
+        }
+    }
+    let (dir, settings) = srv.stop().await;
+    let srv = crate::common::spawn_on(dir, settings).await;
+    let reg = srv.registry();
+    let rows: i64 = srv
+        .sqlite()
+        .query_row("SELECT COUNT(*) FROM instances", [], |r| r.get(0))
+        .expect("count");
+    assert_eq!(rows, 36);
+    check(&srv, &reg, &Renewed::new())
+        .await
+        .expect("the restarted model answers what the file holds");
+    srv.stop().await;
+}
