@@ -335,19 +335,10 @@ async fn sms_list_store(db: &str, conc: usize, secs: usize) -> Res<()> {
             lat
         }));
     }
-    let mut lat = Vec::new();
-    for w in workers {
-        lat.extend(w.await?);
-    }
+    let lat = gather(workers).await?;
     let elapsed = started.elapsed().as_secs_f64();
     db.close().await;
-    println!(
-        "RESULT rps={:.1} {} requests={} errors={}",
-        lat.len() as f64 / elapsed,
-        percentiles(lat.clone()),
-        lat.len(),
-        errors.load(Ordering::Relaxed)
-    );
+    print_rate(&lat, elapsed, errors.load(Ordering::Relaxed), "");
     Ok(())
 }
 
@@ -422,12 +413,7 @@ fn sms_list_sqlite(db: &str, secs: usize) -> Res<()> {
         lat.extend(w.join().map_err(|_| "a worker panicked")??);
     }
     let elapsed = started.elapsed().as_secs_f64();
-    println!(
-        "RESULT rps={:.1} {} requests={} errors=0",
-        lat.len() as f64 / elapsed,
-        percentiles(lat.clone()),
-        lat.len()
-    );
+    print_rate(&lat, elapsed, 0, "");
     Ok(())
 }
 
@@ -705,24 +691,35 @@ async fn reg_store_load(
             lat
         }));
     }
-    let mut lat = Vec::new();
-    for w in workers {
-        lat.extend(w.await?);
-    }
+    let lat = gather(workers).await?;
     let elapsed = started.elapsed().as_secs_f64();
     db.close().await;
-    println!(
-        "RESULT rps={:.1} {} requests={} errors={}",
-        lat.len() as f64 / elapsed,
-        percentiles(lat.clone()),
-        lat.len(),
-        errors.load(Ordering::Relaxed),
-    );
+    print_rate(&lat, elapsed, errors.load(Ordering::Relaxed), "");
     Ok(())
 }
 
 /// For each service i < n: a rule "i consumes svc-(i+n)" and a rule "(i+n) consumes
 /// svc-i" (so the delete removes rules on both sides), and one tag.
+/// Waits for the load tasks and gathers their latencies.
+async fn gather(workers: Vec<tokio::task::JoinHandle<Vec<u64>>>) -> Res<Vec<u64>> {
+    let mut lat = Vec::new();
+    for w in workers {
+        lat.extend(w.await?);
+    }
+    Ok(lat)
+}
+
+/// The `RESULT` line of a load measured as latencies over `elapsed` seconds; `extra`
+/// goes at its end.
+fn print_rate(lat: &[u64], elapsed: f64, errors: usize, extra: &str) {
+    println!(
+        "RESULT rps={:.1} {} requests={} errors={errors}{extra}",
+        lat.len() as f64 / elapsed,
+        percentiles(lat.to_vec()),
+        lat.len(),
+    );
+}
+
 /// Context switches of every live thread of this process so far: what a thread
 /// hand-off per statement costs shows here, not in the CPU profile's SQLite share.
 fn context_switches() -> u64 {
@@ -810,20 +807,16 @@ async fn reg_store_register(db: &str, n: usize, k: usize, conc: usize) -> Res<()
             lat
         }));
     }
-    let mut lat = Vec::new();
-    for w in workers {
-        lat.extend(w.await?);
-    }
+    let lat = gather(workers).await?;
     let elapsed = started.elapsed().as_secs_f64();
     let switches = context_switches().saturating_sub(switches);
     db.close().await;
-    println!(
-        "RESULT rps={:.1} {} requests={} errors={} switches_per_op={:.1}",
-        lat.len() as f64 / elapsed,
-        percentiles(lat.clone()),
-        lat.len(),
+    let per_op = switches as f64 / lat.len().max(1) as f64;
+    print_rate(
+        &lat,
+        elapsed,
         errors.load(Ordering::Relaxed),
-        switches as f64 / lat.len().max(1) as f64
+        &format!(" switches_per_op={per_op:.1}"),
     );
     Ok(())
 }
@@ -872,13 +865,8 @@ fn reg_raw_register(db: &str, n: usize, k: usize) -> Res<()> {
     }
     let elapsed = started.elapsed().as_secs_f64();
     let switches = context_switches().saturating_sub(switches);
-    println!(
-        "RESULT rps={:.1} {} requests={} errors=0 switches_per_op={:.2}",
-        lat.len() as f64 / elapsed,
-        percentiles(lat.clone()),
-        lat.len(),
-        switches as f64 / lat.len().max(1) as f64
-    );
+    let per_op = switches as f64 / lat.len().max(1) as f64;
+    print_rate(&lat, elapsed, 0, &format!(" switches_per_op={per_op:.2}"));
     Ok(())
 }
 
