@@ -96,12 +96,12 @@ pub async fn runs_of(
     if task_ids.is_empty() {
         return Ok(HashMap::new());
     }
-    // See `tasks::id_array` for why the ids are walked, not looked up in a list.
+    // See `id_array` for why the ids are walked, not looked up in a list.
     let rows: Vec<RunRow> = sqlx::query_as(select_run!(
         "json_each(?) AS page CROSS JOIN task_runs",
         "ON task_runs.task_id = page.value"
     ))
-    .bind(super::tasks::id_array(task_ids)?)
+    .bind(super::id_array(task_ids)?)
     .fetch_all(&mut *conn)
     .await?;
     rows.into_iter().map(RunRow::into_run).collect()

@@ -374,18 +374,6 @@ pub struct SubtaskRow {
     pub process_trace: String,
 }
 
-/// The ids of a page as one JSON array, the one parameter of the queries that read
-/// each task's rows.
-///
-/// Those queries walk `json_each` and look each id up (`CROSS JOIN` keeps that order):
-/// an `IN (…)` list made SQLite build a temporary b-tree of the ids for every
-/// statement, three per page of tasks (`sqlite3BtreeOpen` under the page's statements
-/// and a third of its `malloc_consolidate`, profiled at 100,000 tasks). The ids of a
-/// page are distinct, so no row comes twice; rows are ordered here, not by a sorter.
-pub(super) fn id_array(task_ids: &[&str]) -> sqlx::Result<String> {
-    serde_json::to_string(task_ids).map_err(|e| sqlx::Error::Encode(Box::new(e)))
-}
-
 /// The subtasks of the given tasks, by task id and subtask id, in one query.
 pub async fn subtasks_of(
     conn: &mut SqliteConnection,
@@ -399,7 +387,7 @@ pub async fn subtasks_of(
                 s.migrate_speed, s.user_op, s.process_trace
            FROM json_each(?) AS page CROSS JOIN task_subtasks s ON s.task_id = page.value",
     )
-    .bind(id_array(task_ids)?)
+    .bind(super::id_array(task_ids)?)
     .fetch_all(&mut *conn)
     .await?;
     rows.sort_by(|a, b| (&a.task_id, a.id).cmp(&(&b.task_id, b.id)));
@@ -420,7 +408,7 @@ pub async fn settings_of(
            FROM json_each(?) AS page CROSS JOIN task_config_settings c
                 ON c.task_id = page.value",
     )
-    .bind(id_array(task_ids)?)
+    .bind(super::id_array(task_ids)?)
     .fetch_all(&mut *conn)
     .await?;
     rows.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
