@@ -592,3 +592,49 @@ async fn logins_per_address_are_limited_when_configured() {
     assert_eq!(login(&srv, Some("203.0.113.7")).await.0, 429);
     assert_eq!(login(&srv, Some("203.0.113.8")).await.0, 201);
 }
+
+/// Who a signed request's caller is, where and what it may do is read in one statement:
+/// the project `X-Project-Id` names when it is the caller's domain's, the domain's first
+/// without the header, a refusal for another domain's project, and the caller's own
+/// actions (none: 403).
+#[tokio::test]
+async fn a_signed_request_acts_in_the_project_it_names_within_its_domain() {
+    let srv = common::spawn().await;
+    srv.create_user("other", "someone", "pw-123456").await;
+    let db = srv.sqlite();
+    let project_of = |domain: &str| -> String {
+        db.query_row(
+            "SELECT p.id FROM projects p JOIN domains d ON d.id = p.domain_id WHERE d.name = ?",
+            [domain],
+            |r| r.get(0),
+        )
+        .expect("project")
+    };
+    let (demo, other) = (project_of("demo"), project_of("other"));
+    let key = srv.demo_key();
+
+    let named = key
+        .with_header("X-Project-Id", &demo)
+        .send(Method::GET, "/v3/tasks", &[], None)
+        .await;
+    assert_eq!(named.status, 200, "{}", named.text);
+    let first = key.send(Method::GET, "/v3/tasks", &[], None).await;
+    assert_eq!(first.status, 200, "{}", first.text);
+
+    let foreign = key
+        .with_header("X-Project-Id", &other)
+        .request(Method::GET, "/v3/tasks", None)
+        .send()
+        .await
+        .unwrap();
+    assert_gateway_401(foreign, "the project is not in the caller's domain").await;
+
+    let bare = srv.create_key("other", "someone").await;
+    let refused = srv
+        .api()
+        .with_key(&bare.access, &bare.secret)
+        .send(Method::GET, "/v3/tasks", &[], None)
+        .await;
+    assert_eq!(refused.status, 403, "{}", refused.text);
+    assert_eq!(refused.json["error_code"], "SMS.9004");
+}

@@ -179,16 +179,21 @@ async fn identify(req: &mut ServiceRequest, state: &AppState) -> Result<Caller, 
     } else {
         return Err(refuse(req, "x-auth-token not found"));
     };
-    // One snapshot for who the caller is, where, and what it may do.
-    let mut tx = state.db.read().await?;
-    let principal = store::principal(&mut tx, &user_id)
-        .await?
-        .ok_or_else(|| refuse(req, "the credential's user no longer exists"))?;
+    // One statement, so one snapshot for who the caller is, where, and what it may do.
     let wanted = token_project.or_else(|| header(req, "x-project-id"));
-    let project = store::project(&mut tx, &principal.domain_id, wanted.as_deref(), None)
-        .await?
-        .ok_or_else(|| refuse(req, "the project is not in the caller's domain"))?;
-    let actions = store::actions(&mut tx, &principal.user_id).await?;
+    let store::Identity {
+        principal,
+        project,
+        actions,
+    } = store::identity(
+        &mut *state.db.read_one().await?,
+        &user_id,
+        wanted.as_deref(),
+    )
+    .await?
+    .ok_or_else(|| refuse(req, "the credential's user no longer exists"))?;
+    let project =
+        project.ok_or_else(|| refuse(req, "the project is not in the caller's domain"))?;
     Ok(Caller {
         user_id: Some(principal.user_id),
         domain_id: Some(principal.domain_id),
