@@ -340,6 +340,12 @@ fn load_file(
     now: i64,
     render: Render,
 ) -> Result<HashMap<Tenant, TenantModel>, Loading> {
+    // What each loaded instance becomes, on either thread: a full lease from the start,
+    // then its rendering.
+    let fresh = move |mut instance: store::InstanceRecord| {
+        instance.last_heartbeat_ms = instance.last_heartbeat_ms.max(now);
+        InstanceRow::render(instance, render).map_err(Loading::Render)
+    };
     let mut conn = open_for_load(path)?;
     let split = store::instance_split(&conn)?;
     let upper_path = path.to_owned();
@@ -348,9 +354,8 @@ fn load_file(
         let mut rows: Vec<(Arc<Tenant>, InstanceRow)> = Vec::new();
         let mut last: Option<Arc<Tenant>> = None;
         store::load_instances_after(&mut conn, split, |row| {
-            if let store::Loaded::Instance(tenant, mut instance) = row {
-                instance.last_heartbeat_ms = instance.last_heartbeat_ms.max(now);
-                let row = InstanceRow::render(instance, render).map_err(Loading::Render)?;
+            if let store::Loaded::Instance(tenant, instance) = row {
+                let row = fresh(instance)?;
                 let tenant = match &last {
                     Some(t) if **t == *tenant => t.clone(),
                     _ => last.insert(Arc::new(tenant.clone())).clone(),
@@ -367,10 +372,8 @@ fn load_file(
             store::Loaded::Service(tenant, service) => {
                 touched::held(&mut tenants, tenant).put_service(service);
             }
-            store::Loaded::Instance(tenant, mut instance) => {
-                instance.last_heartbeat_ms = instance.last_heartbeat_ms.max(now);
-                let row = InstanceRow::render(instance, render).map_err(Loading::Render)?;
-                touched::held(&mut tenants, tenant).put_instance(row);
+            store::Loaded::Instance(tenant, instance) => {
+                touched::held(&mut tenants, tenant).put_instance(fresh(instance)?);
             }
             store::Loaded::Rule(r) => {
                 let (tenant, consumer, name) = touched::rule(r);

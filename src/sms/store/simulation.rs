@@ -64,7 +64,8 @@ impl RunRow {
     }
 }
 
-/// The run columns, then `$tail` (a literal, so the SQL stays a static string).
+/// The run columns from `task_runs` (or from `$from`, a join naming it), then `$tail`
+/// (literals, so the SQL stays a static string).
 macro_rules! select_run {
     ($tail:literal) => {
         select_run!("task_runs", $tail)
