@@ -199,7 +199,7 @@ if [ "$ONLY" = all ] || [ "$ONLY" = registry ]; then
     say "   register: $reg"
     check_clean "register" "$reg"
     row "Registry register ($REG_SERVICES services + $((REG_SERVICES * REG_INSTANCES)) instances, 64 in flight)" \
-        "$(field "$reg" rps)" "req/s" - "" "target ≥ 10,000 instances/s; $(field "$reg" services_per_s) services/s, p99 $(field "$reg" p99_ms) ms, $(field "$reg" seconds) s"
+        "$(field "$reg" rps)" "req/s" - "" "each service's registration, then its instances one by one; $(field "$reg" services_per_s) services/s, p99 $(field "$reg" p99_ms) ms, $(field "$reg" seconds) s"
 
     start_trivial
     triv=$(wrk_run 64 "$TRIVIAL_PORT" get.lua /)
@@ -216,6 +216,13 @@ if [ "$ONLY" = all ] || [ "$ONLY" = registry ]; then
     churn=$("$PERF" reg-churn "http://127.0.0.1:$PORT" "$REG_SERVICES" "$REG_CHURN" 64 | grep '^RESULT')
     rss_after=$(awk '/VmRSS/{print int($2/1024)}' "/proc/$SERVER_PID/status")
     say "   churn: $churn; VmRSS ${rss_before} → ${rss_after} MB"
+    # Instance registration alone (the target's figure): as many instances again, on the
+    # services that exist. Last, so that discovery and heartbeats saw five per service.
+    more=$("$PERF" reg-register-more "http://127.0.0.1:$PORT" "$REG_SERVICES" "$REG_INSTANCES" 64 | grep '^RESULT')
+    say "   register more instances: $more"
+    check_clean "register more" "$more"
+    row "Registry instance registration ($((REG_SERVICES * REG_INSTANCES)) more instances, 64 in flight)" \
+        "$(field "$more" rps)" "instances/s" - "" "target ≥ 10,000 instances/s; p99 $(field "$more" p99_ms) ms"
     stop_server
     # Registration's ceilings: the handler's store path without HTTP (the sqlx writer),
     # and the same statements in raw SQLite, each on its own copy of the file.
@@ -226,8 +233,8 @@ if [ "$ONLY" = all ] || [ "$ONLY" = registry ]; then
     say "   register through the store, no HTTP, 64 tasks: $wstore"
     say "   register in raw SQLite, same statements, one thread: $wraw"
     check_clean "store register" "$wstore"
-    row "  registration vs its store path without HTTP (sqlx writer, 64 tasks)" "$(field "$reg" rps)" "req/s" "$(field "$wstore" rps)" "(store)" "store p99 $(field "$wstore" p99_ms) ms; $(field "$wstore" switches_per_op) context switches per registration"
-    row "  the store path vs raw SQLite, same four statements, one thread" "$(field "$wstore" rps)" "req/s" "$(field "$wraw" rps)" "(raw SQLite)" "raw: $(field "$wraw" switches_per_op) context switches per registration"
+    row "  instance registration vs its store path without HTTP (group commit on the sqlx writer, 64 tasks)" "$(field "$more" rps)" "req/s" "$(field "$wstore" rps)" "(store)" "store p99 $(field "$wstore" p99_ms) ms; $(field "$wstore" switches_per_op) context switches per registration"
+    row "  the store path vs raw SQLite, the same INSERTs 64 a transaction, one thread" "$(field "$wstore" rps)" "req/s" "$(field "$wraw" rps)" "(raw SQLite)" "raw: $(field "$wraw" switches_per_op) context switches per registration"
     # The same two loads with the request journal off: what recording every call costs.
     start_server "$WORK/reg.db" CLOUDTWIN_AUTH__REGISTRY=off CLOUDTWIN_JOURNAL__ENABLED=false
     disc_nj=$(wrk_run 64 "$PORT" discovery.lua "$REG_SERVICES" 2)

@@ -26,6 +26,8 @@ const USAGE: &str = "usage: perf <command> …
   sms-sqlite DB IDS SECS             the same deletes in raw SQLite (rusqlite), id-keyed plan, one connection
   trivial ADDR                       a trivial actix-web app (GET / -> ok) until SIGTERM
   reg-register BASE N K CONC         N services with K instances each over HTTP, CONC services in flight
+  reg-register-more BASE N K CONC    K more instances for each of the N services reg-register made,
+                                     over HTTP, CONC services in flight (instance registration alone)
   reg-churn BASE N TOTAL CONC        TOTAL instances registered then deregistered over HTTP, spread
                                      over the N registered services, CONC in flight
   reg-store-load DB OP N K CONC SECS heartbeat|discovery over N services x K instances through
@@ -34,8 +36,8 @@ const USAGE: &str = "usage: perf <command> …
                                      through sms::store in Db::read, no HTTP and no rendering
   sms-list-sqlite DB SECS            the same statements in raw SQLite (rusqlite), every column copied, two threads
   reg-store-register DB N K CONC     K more instances for each of the N registered services through
-                                     registry::Model::write + store::register_instance, no HTTP
-  reg-raw-register DB N K            the same registrations' statements in raw SQLite (rusqlite), one txn each
+                                     registry::Model::register (group commit), no HTTP
+  reg-raw-register DB N K            the same registrations' INSERTs in raw SQLite (rusqlite), 64 a txn
   reg-seed-extra DB N                dependencies and a tag for services 0..N (consumer and provider side)
   reg-raw-delete DB N                the force delete's row deletes in raw SQLite (rusqlite), one txn per service
   reg-store-delete DB N              the same through registry::store::delete_service, no HTTP
@@ -60,7 +62,10 @@ fn main() {
         ["sms-list-sqlite", db, secs] => sms_list_sqlite(db, num(secs)),
         ["trivial", addr] => trivial(addr),
         ["reg-register", base, n, k, conc] => {
-            rt().block_on(reg_register(base, num(n), num(k), num(conc)))
+            rt().block_on(reg_register(base, num(n), num(k), num(conc), true))
+        }
+        ["reg-register-more", base, n, k, conc] => {
+            rt().block_on(reg_register(base, num(n), num(k), num(conc), false))
         }
         ["reg-churn", base, n, total, conc] => {
             rt().block_on(reg_churn(base, num(n), num(total), num(conc)))
@@ -559,7 +564,7 @@ async fn reg_churn(base: &str, n: usize, total: usize, conc: usize) -> Res<()> {
     Ok(())
 }
 
-async fn reg_register(base: &str, n: usize, k: usize, conc: usize) -> Res<()> {
+async fn reg_register(base: &str, n: usize, k: usize, conc: usize, services: bool) -> Res<()> {
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(conc)
         .build()?;
@@ -582,13 +587,18 @@ async fn reg_register(base: &str, n: usize, k: usize, conc: usize) -> Res<()> {
                     break;
                 }
                 let sid = service_id(i);
-                let mut calls = vec![(
-                    base.to_string(),
-                    serde_json::json!({"service": {
-                        "serviceId": sid, "appId": "bench", "serviceName": format!("svc-{i:05}"),
-                        "version": "1.0.0", "level": "BACK", "status": "UP"}}),
-                )];
-                for j in 0..k {
+                let mut calls = Vec::with_capacity(k + 1);
+                if services {
+                    calls.push((
+                        base.to_string(),
+                        serde_json::json!({"service": {
+                            "serviceId": sid, "appId": "bench", "serviceName": format!("svc-{i:05}"),
+                            "version": "1.0.0", "level": "BACK", "status": "UP"}}),
+                    ));
+                }
+                // The second round's ids follow the first's, so heartbeat.lua's stay valid.
+                let first = if services { 0 } else { k };
+                for j in first..first + k {
                     calls.push((
                         format!("{base}/{sid}/instances"),
                         serde_json::json!({"instance": {
@@ -739,12 +749,11 @@ fn context_switches() -> u64 {
         .sum()
 }
 
-/// Registration as its handler runs it (the model's write transaction around
-/// `store::register_instance`), without HTTP: the ceiling of the writer path through sqlx.
+/// Registration as its handler runs it (`registry::Model::register`: group commit, one
+/// INSERT each), without HTTP: the ceiling of the writer path through sqlx.
 async fn reg_store_register(db: &str, n: usize, k: usize, conc: usize) -> Res<()> {
+    use cloudtwin::registry::Model;
     use cloudtwin::registry::domain::{InstanceBody, NewInstance};
-    use cloudtwin::registry::error::RegistryError;
-    use cloudtwin::registry::{Model, store};
     let db = Db::open(&settings(db)?).await?;
     let model = Model::open(&db, wall_ms(), cloudtwin::registry::instance_json).await?;
     let tenant = Arc::new(Tenant {
@@ -789,15 +798,7 @@ async fn reg_store_register(db: &str, n: usize, k: usize, conc: usize) -> Res<()
                 };
                 let t = Instant::now();
                 let done = model
-                    .write(&db, async |conn, touched| {
-                        let registered =
-                            store::register_instance(conn, &tenant, &sid, &instance, wall_ms())
-                                .await?;
-                        if let Some(created) = &registered.1 {
-                            touched.instance_read(&tenant, created.instance.clone());
-                        }
-                        Ok::<_, RegistryError>(registered)
-                    })
+                    .register(&db, Tenant::clone(&tenant), sid, instance, wall_ms())
                     .await;
                 lat.push(micros(t.elapsed()));
                 if done.is_err() {
@@ -821,9 +822,11 @@ async fn reg_store_register(db: &str, n: usize, k: usize, conc: usize) -> Res<()
     Ok(())
 }
 
-/// The statements of one registration in raw SQLite (rusqlite) with the server's
-/// pragmas, one `BEGIN IMMEDIATE` transaction each: what SQLite itself allows.
+/// The statements of registration in raw SQLite (rusqlite) with the server's pragmas:
+/// one INSERT each, in `BEGIN IMMEDIATE` transactions of up to 64 (the group commit of
+/// 64 registrations in flight): what SQLite itself allows.
 fn reg_raw_register(db: &str, n: usize, k: usize) -> Res<()> {
+    const GROUP: usize = 64;
     let conn = rusqlite::Connection::open(db)?;
     conn.execute_batch(
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
@@ -834,13 +837,9 @@ fn reg_raw_register(db: &str, n: usize, k: usize) -> Res<()> {
     for i in 0..n * k {
         let s = i / k.max(1);
         let t = Instant::now();
-        conn.execute_batch("BEGIN IMMEDIATE")?;
-        let version: String = conn
-            .prepare_cached(
-                "SELECT version FROM microservices \
-                 WHERE domain = 'default' AND project = 'default' AND service_id = ?1",
-            )?
-            .query_row([service_id(s)], |r| r.get(0))?;
+        if i % GROUP == 0 {
+            conn.execute_batch("BEGIN IMMEDIATE")?;
+        }
         conn.prepare_cached(
             "INSERT INTO instances (domain, project, service_id, instance_id, host_name, \
              endpoints, status, properties, health_mode, health_interval, health_times, \
@@ -854,13 +853,15 @@ fn reg_raw_register(db: &str, n: usize, k: usize) -> Res<()> {
                 format!("raw-ins-{s:05}-{}", i % k.max(1)),
                 format!("raw-{i}"),
                 format!("[\"rest://10.{}.{}.1:8080\"]", s / 256, s % 256),
-                version,
+                "1.0.0",
                 now_ms() / 1000,
                 now_ms(),
             ],
             |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
         )?;
-        conn.execute_batch("COMMIT")?;
+        if i % GROUP == GROUP - 1 || i + 1 == n * k {
+            conn.execute_batch("COMMIT")?;
+        }
         lat.push(micros(t.elapsed()));
     }
     let elapsed = started.elapsed().as_secs_f64();

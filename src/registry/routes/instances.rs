@@ -85,21 +85,13 @@ async fn register_instance(
         .ok_or_else(|| RegistryError::InvalidParams("Request body is empty".into()))?;
     let instance = NewInstance::parse(instance)?;
     let (id, created) = model
-        .write(&state.db, async |conn, touched| {
-            let registered = store::register_instance(
-                conn,
-                &tenant,
-                &service_id,
-                &instance,
-                state.clock.now_ms(),
-            )
-            .await?;
-            match &registered.1 {
-                Some(created) => touched.instance_read(&tenant, created.instance.clone()),
-                None => touched.instance(&tenant, service_id.as_str(), registered.0.as_str()),
-            }
-            Ok::<_, RegistryError>(registered)
-        })
+        .register(
+            &state.db,
+            tenant,
+            service_id,
+            instance,
+            state.clock.now_ms(),
+        )
         .await?;
     watchers
         .publish(&state.db, created.into_iter().collect())

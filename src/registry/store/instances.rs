@@ -160,7 +160,7 @@ pub async fn register_instance(
     let created = Change {
         action: "CREATE",
         tenant: tenant.clone(),
-        provider: service,
+        provider: service.into(),
         instance: row,
         consumers: None,
     };
@@ -355,7 +355,7 @@ pub async fn reap_expired(conn: &mut SqliteConnection, now: i64) -> Result<Vec<C
             changes.push(Change {
                 action: "DELETE",
                 tenant,
-                provider,
+                provider: provider.into(),
                 instance,
                 consumers: None,
             });

@@ -19,6 +19,20 @@ pub struct ServiceHead {
     pub created_at: i64,
 }
 
+impl From<ServiceRecord> for ServiceHead {
+    fn from(s: ServiceRecord) -> Self {
+        Self {
+            service_id: s.service_id,
+            environment: s.environment,
+            app_id: s.app_id,
+            service_name: s.service_name,
+            alias: s.alias,
+            version: s.version,
+            created_at: s.created_at,
+        }
+    }
+}
+
 #[derive(Debug, sqlx::FromRow)]
 pub struct TenantService {
     pub domain: String,

@@ -13,7 +13,8 @@ pub struct Change {
     /// `CREATE`, `UPDATE` or `DELETE`, as Service Center's watch events.
     pub action: &'static str,
     pub tenant: Tenant,
-    pub provider: ServiceRecord,
+    /// The instance's service, as the event's key names it.
+    pub provider: ServiceHead,
     pub instance: InstanceRecord,
     /// The consumers to tell, when they had to be read before the write (a deleted
     /// service takes its dependency rules along); `None`: read them after the commit.
@@ -46,7 +47,7 @@ pub async fn change_of(
     Ok(instance.map(|instance| Change {
         action,
         tenant: tenant.clone(),
-        provider,
+        provider: provider.into(),
         instance,
         consumers: None,
     }))
@@ -64,7 +65,8 @@ pub(super) async fn deletions(
     if instances.is_empty() {
         return Ok(Vec::new());
     }
-    let consumers = watching_consumers(conn, tenant, provider).await?;
+    let provider = ServiceHead::from(provider.clone());
+    let consumers = watching_consumers(conn, tenant, &provider).await?;
     Ok(instances
         .into_iter()
         .map(|instance| Change {
@@ -82,7 +84,7 @@ pub(super) async fn deletions(
 pub async fn watching_consumers(
     conn: &mut SqliteConnection,
     tenant: &Tenant,
-    provider: &ServiceRecord,
+    provider: &ServiceHead,
 ) -> Result<Vec<String>> {
     consumers_naming(
         conn,

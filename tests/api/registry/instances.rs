@@ -164,6 +164,58 @@ async fn instance_lifecycle() {
     );
 }
 
+/// Registrations in flight together share one commit (group commit); each still gets
+/// its own answer, and a refused one takes nothing of the others with it.
+#[tokio::test]
+async fn registrations_in_flight_together_each_get_their_own_answer() {
+    let (srv, reg) = server().await;
+    let sid = reg.create_service("group", "svc", "1.0.0").await;
+    let with_id = |id: String| {
+        let mut body = instance_body(1);
+        body["instance"]["instanceId"] = json!(id);
+        body
+    };
+    let mut calls = Vec::new();
+    for i in 0..30 {
+        calls.push((sid.clone(), with_id(format!("fresh-{i}"))));
+    }
+    for i in 0..6 {
+        // The same id twice at once: one registers it, the other only renews it.
+        calls.push((sid.clone(), with_id(format!("twice-{i}"))));
+        calls.push((sid.clone(), with_id(format!("twice-{i}"))));
+        calls.push(("missing".to_owned(), with_id(format!("lost-{i}"))));
+    }
+    let paths: Vec<String> = calls
+        .iter()
+        .map(|(service, _)| format!("/microservices/{service}/instances"))
+        .collect();
+    let replies = futures_util::future::join_all(
+        calls
+            .iter()
+            .zip(&paths)
+            .map(|((_, body), path)| reg.post(path, body.clone())),
+    )
+    .await;
+    for ((service, body), reply) in calls.iter().zip(&replies) {
+        if service == "missing" {
+            assert_error(reply, 400, "400012");
+        } else {
+            assert_eq!(reply.status, 200, "{}", reply.text);
+            assert_eq!(reply.json["instanceId"], body["instance"]["instanceId"]);
+        }
+    }
+    assert_eq!(count(&srv, "SELECT COUNT(*) FROM instances"), 36);
+    assert_eq!(
+        count(
+            &srv,
+            "SELECT COUNT(*) FROM instances WHERE instance_id LIKE 'lost-%'"
+        ),
+        0
+    );
+    let listed = reg.get(&format!("/microservices/{sid}/instances")).await;
+    assert_eq!(ids(&listed.json["instances"], "instanceId").len(), 36);
+}
+
 #[tokio::test]
 async fn batch_heartbeat_reports_each_instance() {
     let (_srv, reg) = server().await;
