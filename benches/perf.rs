@@ -26,8 +26,6 @@ const USAGE: &str = "usage: perf <command> …
   sms-sqlite DB IDS SECS             the same deletes in raw SQLite (rusqlite), id-keyed plan, one connection
   trivial ADDR                       a trivial actix-web app (GET / -> ok) until SIGTERM
   reg-register BASE N K CONC         N services with K instances each over HTTP, CONC services in flight
-  reg-register-more BASE N K CONC    K more instances for each of the N services reg-register made,
-                                     over HTTP, CONC services in flight (instance registration alone)
   reg-churn BASE N TOTAL CONC        TOTAL instances registered then deregistered over HTTP, spread
                                      over the N registered services, CONC in flight
   reg-store-load DB OP N K CONC SECS heartbeat|discovery over N services x K instances through
@@ -62,10 +60,7 @@ fn main() {
         ["sms-list-sqlite", db, secs] => sms_list_sqlite(db, num(secs)),
         ["trivial", addr] => trivial(addr),
         ["reg-register", base, n, k, conc] => {
-            rt().block_on(reg_register(base, num(n), num(k), num(conc), true))
-        }
-        ["reg-register-more", base, n, k, conc] => {
-            rt().block_on(reg_register(base, num(n), num(k), num(conc), false))
+            rt().block_on(reg_register(base, num(n), num(k), num(conc)))
         }
         ["reg-churn", base, n, total, conc] => {
             rt().block_on(reg_churn(base, num(n), num(total), num(conc)))
@@ -564,7 +559,7 @@ async fn reg_churn(base: &str, n: usize, total: usize, conc: usize) -> Res<()> {
     Ok(())
 }
 
-async fn reg_register(base: &str, n: usize, k: usize, conc: usize, services: bool) -> Res<()> {
+async fn reg_register(base: &str, n: usize, k: usize, conc: usize) -> Res<()> {
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(conc)
         .build()?;
@@ -587,18 +582,13 @@ async fn reg_register(base: &str, n: usize, k: usize, conc: usize, services: boo
                     break;
                 }
                 let sid = service_id(i);
-                let mut calls = Vec::with_capacity(k + 1);
-                if services {
-                    calls.push((
-                        base.to_string(),
-                        serde_json::json!({"service": {
-                            "serviceId": sid, "appId": "bench", "serviceName": format!("svc-{i:05}"),
-                            "version": "1.0.0", "level": "BACK", "status": "UP"}}),
-                    ));
-                }
-                // The second round's ids follow the first's, so heartbeat.lua's stay valid.
-                let first = if services { 0 } else { k };
-                for j in first..first + k {
+                let mut calls = vec![(
+                    base.to_string(),
+                    serde_json::json!({"service": {
+                        "serviceId": sid, "appId": "bench", "serviceName": format!("svc-{i:05}"),
+                        "version": "1.0.0", "level": "BACK", "status": "UP"}}),
+                )];
+                for j in 0..k {
                     calls.push((
                         format!("{base}/{sid}/instances"),
                         serde_json::json!({"instance": {
