@@ -60,6 +60,44 @@ impl Api {
             .parts()
     }
 
+    /// An instance of the service named "before" (registrations commit in groups).
+    async fn register_instance(&self, host: &str) -> (u16, Value) {
+        let (status, body) = self.registry.get("/microservices").await.parts();
+        assert_eq!(status, 200, "{body}");
+        let service = body["services"]
+            .as_array()
+            .and_then(|list| list.iter().find(|s| s["serviceName"] == "before"))
+            .and_then(|s| s["serviceId"].as_str())
+            .expect("the service written before")
+            .to_owned();
+        self.registry
+            .post(
+                &format!("/microservices/{service}/instances"),
+                json!({"instance": {"hostName": host, "endpoints": ["rest://10.0.0.1:80"]}}),
+            )
+            .await
+            .parts()
+    }
+
+    async fn instance_hosts(&self) -> Vec<String> {
+        let (status, body) = self
+            .registry
+            .get("/instances?appId=disk&serviceName=before&version=latest")
+            .await
+            .parts();
+        assert_eq!(status, 200, "instances can be found: {body}");
+        let mut hosts: Vec<String> = body["instances"]
+            .as_array()
+            .map(|list| {
+                list.iter()
+                    .map(|i| i["hostName"].as_str().expect("host").to_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        hosts.sort();
+        hosts
+    }
+
     async fn token(&self) -> (u16, Value) {
         self.iam
             .issue("demo", "demo", "demo-password")
@@ -97,6 +135,8 @@ impl Api {
         assert_eq!(status, 200, "{body}");
         let (status, body) = self.create_service("before").await;
         assert_eq!(status, 200, "{body}");
+        let (status, body) = self.register_instance("before").await;
+        assert_eq!(status, 200, "{body}");
     }
 
     /// While the file cannot be written: 503s in each area's format, reads still work.
@@ -111,6 +151,13 @@ impl Api {
         assert_eq!(body["errorCode"], "503011", "{body}");
         assert!(body["errorMessage"].is_string(), "{body}");
 
+        let (status, body) = self.register_instance("during").await;
+        assert_eq!(
+            status, 503,
+            "instance registration while unwritable: {body}"
+        );
+        assert_eq!(body["errorCode"], "503011", "{body}");
+
         let (status, body) = self.token().await;
         assert_eq!(status, 503, "token issue while unwritable: {body}");
         assert_eq!(body["error"]["code"], 503, "{body}");
@@ -119,6 +166,7 @@ impl Api {
         // Reads (and token checks) do not need to write.
         assert_eq!(self.source_names().await, ["before"]);
         assert_eq!(self.service_names().await, ["before"]);
+        assert_eq!(self.instance_hosts().await, ["before"]);
         let reply = self.plain.send(Method::GET, "/ready", &[], None).await;
         assert_eq!(reply.status, 200, "still ready: reads work");
     }
@@ -130,6 +178,9 @@ impl Api {
         assert_eq!(status, 200, "SMS write after recovery: {body}");
         let (status, body) = self.create_service("after").await;
         assert_eq!(status, 200, "registry write after recovery: {body}");
+        let (status, body) = self.register_instance("after").await;
+        assert_eq!(status, 200, "instance registration after recovery: {body}");
+        assert_eq!(self.instance_hosts().await, ["after", "before"]);
         let (status, body) = self.token().await;
         assert_eq!(status, 201, "token issue after recovery: {body}");
         let mut sources = self.source_names().await;
