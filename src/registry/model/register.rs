@@ -7,7 +7,7 @@
 //! service, an instance of the same id) spares the statements that would read it again.
 
 use std::mem;
-use std::sync::{MutexGuard, PoisonError};
+use std::sync::{Arc, MutexGuard, PoisonError};
 
 use sqlx::{Connection, SqliteConnection};
 use tokio::sync::oneshot;
@@ -17,8 +17,6 @@ use super::super::error::RegistryError;
 use super::super::store::{self, Change, ServiceHead};
 use super::{Model, Touched};
 use crate::db::Db;
-
-use std::sync::Arc;
 
 /// A registration's answer: the instance id and, for a new instance, what the
 /// watchers are told (nothing for a renewal).
