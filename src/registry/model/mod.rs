@@ -12,7 +12,7 @@
 //! ([`store::renew_all`]; a hundred thousand rows rewritten took a third of the start).
 //! A crash before that write-back renews them again at the next start.
 
-mod register;
+mod group;
 mod tenant;
 mod touched;
 
@@ -42,8 +42,8 @@ struct Inner {
     renewed: Mutex<Vec<Arc<InstanceEntry>>>,
     /// The start's renewal of every instance, until a write-back carries it to the file.
     renew_all_from: Mutex<Option<i64>>,
-    /// Registrations waiting for their group commit.
-    registrations: Mutex<register::Queue>,
+    /// Instance registrations and deregistrations waiting for their group commit.
+    writes: Mutex<group::Queue>,
 }
 
 impl Model {
@@ -66,7 +66,7 @@ impl Model {
             render,
             renewed: Mutex::default(),
             renew_all_from: Mutex::new(Some(now)),
-            registrations: Mutex::default(),
+            writes: Mutex::default(),
         }));
         let (services, instances) = model.counts();
         tracing::info!(

@@ -25,6 +25,8 @@ enum Touch {
     Instance(Tenant, String, String),
     /// An instance row the write itself read back after writing it, in this transaction.
     Read(Tenant, Box<InstanceRecord>),
+    /// An instance the write itself deleted: nothing to read back.
+    Gone(Tenant, String, String),
     /// One consumer's rules, or every rule of the tenant.
     Rules(Tenant, Option<String>),
 }
@@ -48,6 +50,16 @@ impl Touched {
     /// statement less on the one writer connection.
     pub fn instance_read(&mut self, tenant: &Tenant, row: InstanceRecord) {
         self.items.push(Touch::Read(tenant.clone(), Box::new(row)));
+    }
+
+    /// The instance a write deleted itself (a deregistration's `DELETE … RETURNING`): the
+    /// model drops it without a statement to learn that it is gone.
+    pub fn instance_gone(&mut self, tenant: &Tenant, service_id: &str, instance_id: &str) {
+        self.items.push(Touch::Gone(
+            tenant.clone(),
+            service_id.to_owned(),
+            instance_id.to_owned(),
+        ));
     }
 
     /// The instances the watchers are told about are exactly the ones a write changed.
@@ -131,6 +143,12 @@ impl Touched {
                         row,
                     }
                 }
+                Touch::Gone(tenant, service_id, instance_id) => Fresh::Instance {
+                    tenant,
+                    service_id,
+                    instance_id,
+                    row: None,
+                },
                 Touch::Read(tenant, record) => Fresh::Instance {
                     tenant,
                     service_id: record.service_id.clone(),

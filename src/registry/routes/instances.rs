@@ -178,18 +178,13 @@ async fn deregister_instance(
     let tenant = tenant(&caller, &path.project_id)?;
     let (service_id, instance_id) = instance_ids(&path)?;
     let gone = model
-        .write(&state.db, async |conn, touched| {
-            let gone = store::deregister_instance(
-                conn,
-                &tenant,
-                &service_id,
-                &instance_id,
-                state.clock.now_ms(),
-            )
-            .await?;
-            touched.instance(&tenant, service_id.as_str(), instance_id.as_str());
-            Ok::<_, RegistryError>(gone)
-        })
+        .deregister(
+            &state.db,
+            tenant,
+            service_id,
+            instance_id,
+            state.clock.now_ms(),
+        )
         .await?;
     watchers.publish(&state.db, vec![gone]).await;
     Ok(ok_empty())

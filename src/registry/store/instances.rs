@@ -304,28 +304,29 @@ pub async fn set_instance_properties(
     .await
 }
 
-/// Deletes a live instance of the tenant; the instance as it was, for the watchers.
-pub async fn deregister_instance(
+/// Deletes a live instance and answers it as it was (`RETURNING`: one statement); `None`
+/// when the tenant has no such live instance (an expired one stays for the reaper,
+/// which tells the watchers).
+pub async fn remove_instance(
     conn: &mut SqliteConnection,
     tenant: &Tenant,
-    service_id: &ServiceId,
-    instance_id: &InstanceId,
+    service_id: &str,
+    instance_id: &str,
     now: i64,
-) -> Result<Change> {
-    let change = change_of(conn, tenant, service_id, instance_id, "DELETE", now)
-        .await?
-        .ok_or_else(instance_missing)?;
-    sqlx::query(
+) -> Result<Option<InstanceRecord>> {
+    Ok(sqlx::query_as(concat!(
         "DELETE FROM instances \
-         WHERE domain = ? AND project = ? AND service_id = ? AND instance_id = ?",
-    )
+         WHERE domain = ? AND project = ? AND service_id = ? AND instance_id = ? \
+         AND lease_expires_ms >= ? RETURNING ",
+        instance_columns!()
+    ))
     .bind(&tenant.domain)
     .bind(&tenant.project)
-    .bind(service_id.as_str())
-    .bind(instance_id.as_str())
-    .execute(&mut *conn)
-    .await?;
-    Ok(change)
+    .bind(service_id)
+    .bind(instance_id)
+    .bind(now)
+    .fetch_optional(&mut *conn)
+    .await?)
 }
 
 /// Deletes every expired instance; each as it was, with its service and tenant, for the

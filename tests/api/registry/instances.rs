@@ -216,6 +216,48 @@ async fn registrations_in_flight_together_each_get_their_own_answer() {
     assert_eq!(ids(&listed.json["instances"], "instanceId").len(), 36);
 }
 
+/// Deregistrations share the group commit with registrations: each answers for itself,
+/// and the file and discovery hold exactly what was answered.
+#[tokio::test]
+async fn deregistrations_in_flight_with_registrations_each_get_their_own_answer() {
+    let (srv, reg) = server().await;
+    let sid = reg.create_service("group-out", "svc", "1.0.0").await;
+    let body = |id: String| {
+        let mut body = instance_body(1);
+        body["instance"]["instanceId"] = json!(id);
+        body
+    };
+    for i in 0..20 {
+        reg.register(&sid, body(format!("old-{i}"))).await;
+    }
+    let base = format!("/microservices/{sid}/instances");
+    let gone: Vec<String> = (0..10).map(|i| format!("{base}/old-{i}")).collect();
+    let missing: Vec<String> = (0..5).map(|i| format!("{base}/never-{i}")).collect();
+    let (gone_replies, missing_replies, new_replies) = tokio::join!(
+        futures_util::future::join_all(gone.iter().map(|path| reg.delete(path))),
+        futures_util::future::join_all(missing.iter().map(|path| reg.delete(path))),
+        futures_util::future::join_all((0..10).map(|i| reg.post(&base, body(format!("new-{i}"))))),
+    );
+    for reply in &gone_replies {
+        assert_eq!(reply.status, 200, "{}", reply.text);
+    }
+    for reply in &missing_replies {
+        assert_error(reply, 400, "400017");
+    }
+    for reply in &new_replies {
+        assert_eq!(reply.status, 200, "{}", reply.text);
+    }
+    let mut expected: Vec<String> = (10..20)
+        .map(|i| format!("old-{i}"))
+        .chain((0..10).map(|i| format!("new-{i}")))
+        .collect();
+    expected.sort();
+    let mut listed = ids(&reg.get(&base).await.json["instances"], "instanceId");
+    listed.sort();
+    assert_eq!(listed, expected);
+    assert_eq!(count(&srv, "SELECT COUNT(*) FROM instances"), 20);
+}
+
 #[tokio::test]
 async fn batch_heartbeat_reports_each_instance() {
     let (_srv, reg) = server().await;

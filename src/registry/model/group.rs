@@ -1,9 +1,9 @@
-//! Instance registration, the registry's hot write, with group commit: registrations
-//! that arrive while one transaction runs wait, and go together in the next one, so
-//! that their `BEGIN IMMEDIATE` and `COMMIT` (each a round trip to the writer's thread)
-//! are paid once per batch. Each registration stays atomic on its own: its one INSERT
-//! is atomic by itself in SQLite, and anything longer runs in a savepoint, so a refused
-//! registration takes nothing of the others with it. What the model already knows (the
+//! Instance registration and deregistration, the registry's hot writes, with group
+//! commit: the ones that arrive while a transaction runs wait, and go together in the
+//! next one, so that their `BEGIN IMMEDIATE` and `COMMIT` (each a round trip to the
+//! writer's thread) are paid once per batch. Each stays atomic on its own: its one
+//! statement is atomic by itself in SQLite, and anything longer runs in a savepoint, so
+//! a refused one takes nothing of the others with it. What the model already knows (the
 //! service, an instance of the same id) spares the statements that would read it again.
 
 use std::mem;
@@ -22,19 +22,30 @@ use crate::db::Db;
 /// watchers are told (nothing for a renewal).
 pub type Registered = Result<(InstanceId, Option<Change>), RegistryError>;
 
-struct Registration {
-    tenant: Tenant,
-    service_id: ServiceId,
-    instance: NewInstance,
-    now: i64,
-    reply: oneshot::Sender<Registered>,
+/// What a committed write answers.
+enum Done {
+    Registered(InstanceId, Option<Change>),
+    Deregistered(Change),
 }
 
-/// The registrations waiting for the next transaction, and whether a task is draining
-/// them (at most one, so batches commit in arrival order).
+enum Op {
+    Register(Box<NewInstance>),
+    Deregister(InstanceId),
+}
+
+struct Pending {
+    tenant: Tenant,
+    service_id: ServiceId,
+    op: Op,
+    now: i64,
+    reply: oneshot::Sender<Result<Done, RegistryError>>,
+}
+
+/// The writes waiting for the next transaction, and whether a task is draining them (at
+/// most one, so batches commit in arrival order).
 #[derive(Default)]
 pub(super) struct Queue {
-    waiting: Vec<Registration>,
+    waiting: Vec<Pending>,
     draining: bool,
 }
 
@@ -62,13 +73,56 @@ impl Model {
         instance: NewInstance,
         now: i64,
     ) -> Registered {
+        match self
+            .submit(
+                db,
+                tenant,
+                service_id,
+                Op::Register(Box::new(instance)),
+                now,
+            )
+            .await?
+        {
+            Done::Registered(id, created) => Ok((id, created)),
+            Done::Deregistered(_) => Err(mixed_up()),
+        }
+    }
+
+    /// Deregisters a live instance in the next group commit; the instance as it was,
+    /// for the watchers. 400017 when the tenant has no such live instance (an expired
+    /// one is the reaper's, which tells the watchers).
+    pub async fn deregister(
+        &self,
+        db: &Db,
+        tenant: Tenant,
+        service_id: ServiceId,
+        instance_id: InstanceId,
+        now: i64,
+    ) -> Result<Change, RegistryError> {
+        match self
+            .submit(db, tenant, service_id, Op::Deregister(instance_id), now)
+            .await?
+        {
+            Done::Deregistered(gone) => Ok(gone),
+            Done::Registered(..) => Err(mixed_up()),
+        }
+    }
+
+    async fn submit(
+        &self,
+        db: &Db,
+        tenant: Tenant,
+        service_id: ServiceId,
+        op: Op,
+        now: i64,
+    ) -> Result<Done, RegistryError> {
         let (reply, answer) = oneshot::channel();
         let start = {
             let mut queue = self.queue();
-            queue.waiting.push(Registration {
+            queue.waiting.push(Pending {
                 tenant,
                 service_id,
-                instance,
+                op,
                 now,
                 reply,
             });
@@ -82,16 +136,13 @@ impl Model {
         }
         answer.await.unwrap_or_else(|_| {
             Err(RegistryError::Internal(
-                "the registration was dropped before its commit".into(),
+                "the write was dropped before its commit".into(),
             ))
         })
     }
 
     fn queue(&self) -> MutexGuard<'_, Queue> {
-        self.0
-            .registrations
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
+        self.0.writes.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     async fn drain(&self, db: &Db) {
@@ -109,15 +160,25 @@ impl Model {
         }
     }
 
-    /// One transaction for the whole batch; each registration's answer goes out after
-    /// the commit. A failure of the file itself (full, read-only, I/O) may have undone
-    /// the transaction, so it fails the whole batch; any other refusal is its own.
-    async fn commit(&self, db: &Db, batch: Vec<Registration>) {
+    /// One transaction for the whole batch; each write's answer goes out after the
+    /// commit. A failure of the file itself (full, read-only, I/O) may have undone the
+    /// transaction, so it fails the whole batch; any other refusal is its own.
+    async fn commit(&self, db: &Db, batch: Vec<Pending>) {
         let outcome = self
             .write(db, async |conn, touched| {
                 let mut answers = Vec::with_capacity(batch.len());
-                for r in &batch {
-                    match self.register_one(conn, touched, r).await {
+                for p in &batch {
+                    let answer = match &p.op {
+                        Op::Register(instance) => self
+                            .register_one(conn, touched, p, instance)
+                            .await
+                            .map(|(id, created)| Done::Registered(id, created)),
+                        Op::Deregister(id) => self
+                            .deregister_one(conn, touched, p, id)
+                            .await
+                            .map(Done::Deregistered),
+                    };
+                    match answer {
                         Err(e @ RegistryError::Unavailable(_)) => return Err(e),
                         answer => answers.push(answer),
                     }
@@ -126,16 +187,16 @@ impl Model {
             })
             .await;
         // A reply nobody waits for any more belongs to a client that hung up; its
-        // registration is committed all the same, as a lone one would be.
+        // write is committed all the same, as a lone one would be.
         match outcome {
             Ok(answers) => {
-                for (r, answer) in batch.into_iter().zip(answers) {
-                    let _ = r.reply.send(answer);
+                for (p, answer) in batch.into_iter().zip(answers) {
+                    let _ = p.reply.send(answer);
                 }
             }
             Err(e) => {
-                for r in batch {
-                    let _ = r.reply.send(Err(again(&e)));
+                for p in batch {
+                    let _ = p.reply.send(Err(again(&e)));
                 }
             }
         }
@@ -145,12 +206,13 @@ impl Model {
         &self,
         conn: &mut SqliteConnection,
         touched: &mut Touched,
-        r: &Registration,
+        p: &Pending,
+        instance: &NewInstance,
     ) -> Registered {
-        let (tenant, service_id, instance) = (&r.tenant, &r.service_id, &r.instance);
-        let registered = match self.known(tenant, service_id, instance, r.now) {
+        let (tenant, service_id) = (&p.tenant, &p.service_id);
+        let registered = match self.known(tenant, service_id, instance, p.now) {
             Known::Renewed(id) => return Ok((id, None)),
-            Known::Ask => ask_file(conn, r).await?,
+            Known::Ask => ask_file(conn, p, instance).await?,
             Known::Insert(head) => {
                 let id = instance.id();
                 match store::insert_instance(
@@ -160,7 +222,7 @@ impl Model {
                     &id,
                     &head.version,
                     instance,
-                    r.now,
+                    p.now,
                 )
                 .await
                 {
@@ -179,7 +241,7 @@ impl Model {
                     Err(sqlx::Error::Database(e))
                         if e.is_unique_violation() || e.is_foreign_key_violation() =>
                     {
-                        ask_file(conn, r).await?
+                        ask_file(conn, p, instance).await?
                     }
                     Err(e) => return Err(e.into()),
                 }
@@ -190,6 +252,41 @@ impl Model {
             None => touched.instance(tenant, service_id.as_str(), registered.0.as_str()),
         }
         Ok(registered)
+    }
+
+    /// One DELETE, which answers the row it removed; the service comes from the model
+    /// (from the file in the moment a reset's rows are not in the model yet).
+    async fn deregister_one(
+        &self,
+        conn: &mut SqliteConnection,
+        touched: &mut Touched,
+        p: &Pending,
+        instance_id: &InstanceId,
+    ) -> Result<Change, RegistryError> {
+        let (tenant, sid) = (&p.tenant, p.service_id.as_str());
+        let instance = store::remove_instance(conn, tenant, sid, instance_id.as_str(), p.now)
+            .await?
+            .ok_or_else(|| RegistryError::InstanceNotExists("Instance does not exist.".into()))?;
+        let held = self
+            .tenants()
+            .get(tenant)
+            .and_then(|t| t.service(sid).cloned());
+        let provider = match held {
+            Some(head) => ServiceHead::clone(&head),
+            None => store::service_head(conn, tenant, sid)
+                .await?
+                .ok_or_else(|| {
+                    RegistryError::Internal(format!("instance of a missing service {sid}"))
+                })?,
+        };
+        touched.instance_gone(tenant, sid, instance_id.as_str());
+        Ok(Change {
+            action: "DELETE",
+            tenant: tenant.clone(),
+            provider,
+            instance,
+            consumers: None,
+        })
     }
 
     fn known(
@@ -228,11 +325,11 @@ impl Model {
 /// together or not at all, whatever else the batch holds.
 async fn ask_file(
     conn: &mut SqliteConnection,
-    r: &Registration,
+    p: &Pending,
+    instance: &NewInstance,
 ) -> Result<(InstanceId, Option<Change>), RegistryError> {
     let mut savepoint = conn.begin().await?;
-    match store::register_instance(&mut savepoint, &r.tenant, &r.service_id, &r.instance, r.now)
-        .await
+    match store::register_instance(&mut savepoint, &p.tenant, &p.service_id, instance, p.now).await
     {
         Ok(registered) => {
             savepoint.commit().await?;
@@ -245,7 +342,7 @@ async fn ask_file(
     }
 }
 
-/// The batch's failure, as each of its registrations answers it.
+/// The batch's failure, as each of its writes answers it.
 fn again(e: &RegistryError) -> RegistryError {
     match e {
         RegistryError::Unavailable(m) => RegistryError::Unavailable(m.clone()),
@@ -254,9 +351,14 @@ fn again(e: &RegistryError) -> RegistryError {
     }
 }
 
-/// Ends the draining when its task does, even by a panic: the registrations still
-/// waiting are answered (their senders dropped: an internal error), and the next one
-/// starts a new task instead of waiting for this one forever.
+/// A write answered as another kind: each `submit` sends one `Op` and gets its answer.
+fn mixed_up() -> RegistryError {
+    RegistryError::Internal("a group commit answered the wrong kind of write".into())
+}
+
+/// Ends the draining when its task does, even by a panic: the writes still waiting are
+/// answered (their senders dropped: an internal error), and the next one starts a new
+/// task instead of waiting for this one forever.
 struct Stopped<'m>(&'m Model);
 
 impl Drop for Stopped<'_> {
