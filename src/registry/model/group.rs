@@ -9,6 +9,8 @@
 use std::mem;
 use std::sync::{Arc, MutexGuard, PoisonError};
 
+use hashbrown::HashSet;
+
 use sqlx::{Connection, SqliteConnection};
 use tokio::sync::oneshot;
 
@@ -57,8 +59,9 @@ enum Known {
     Renewed(InstanceId),
     /// The service, with no instance holding the id: one INSERT.
     Insert(Arc<ServiceHead>),
-    /// The model has no such service, or an expired instance (one the reaper has not
-    /// removed yet) holds the id: the file decides, as [`store::register_instance`].
+    /// The model has no such service, an expired instance (one the reaper has not
+    /// removed yet) holds the id, or the batch deleted it: the file decides, as
+    /// [`store::register_instance`].
     Ask,
 }
 
@@ -167,16 +170,27 @@ impl Model {
         let outcome = self
             .write(db, async |conn, touched| {
                 let mut answers = Vec::with_capacity(batch.len());
+                // The model learns of this batch's deletions only after its commit: a
+                // registration of an id deregistered earlier in the batch must not be
+                // taken for a renewal of the instance the model still shows.
+                let mut deleted = HashSet::new();
                 for p in &batch {
                     let answer = match &p.op {
-                        Op::Register(instance) => self
-                            .register_one(conn, touched, p, instance)
-                            .await
-                            .map(|(id, created)| Done::Registered(id, created)),
-                        Op::Deregister(id) => self
-                            .deregister_one(conn, touched, p, id)
-                            .await
-                            .map(Done::Deregistered),
+                        Op::Register(instance) => {
+                            let reused = instance.requested_id().is_some_and(|id| {
+                                deleted.contains(&(&p.tenant, p.service_id.as_str(), id.as_str()))
+                            });
+                            self.register_one(conn, touched, p, instance, reused)
+                                .await
+                                .map(|(id, created)| Done::Registered(id, created))
+                        }
+                        Op::Deregister(id) => {
+                            let gone = self.deregister_one(conn, touched, p, id).await;
+                            if gone.is_ok() {
+                                deleted.insert((&p.tenant, p.service_id.as_str(), id.as_str()));
+                            }
+                            gone.map(Done::Deregistered)
+                        }
                     };
                     match answer {
                         Err(e @ RegistryError::Unavailable(_)) => return Err(e),
@@ -208,9 +222,15 @@ impl Model {
         touched: &mut Touched,
         p: &Pending,
         instance: &NewInstance,
+        reused: bool,
     ) -> Registered {
         let (tenant, service_id) = (&p.tenant, &p.service_id);
-        let registered = match self.known(tenant, service_id, instance, p.now) {
+        let known = if reused {
+            Known::Ask
+        } else {
+            self.known(tenant, service_id, instance, p.now)
+        };
+        let registered = match known {
             Known::Renewed(id) => return Ok((id, None)),
             Known::Ask => ask_file(conn, p, instance).await?,
             Known::Insert(head) => {
@@ -368,5 +388,86 @@ impl Drop for Stopped<'_> {
             queue.waiting.clear();
             queue.draining = false;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Overrides, Settings};
+    use crate::registry::domain::InstanceBody;
+
+    fn instance(id: &str, host: &str) -> NewInstance {
+        let body: InstanceBody = serde_json::from_value(serde_json::json!({
+            "instanceId": id, "hostName": host, "endpoints": ["rest://10.0.0.1:80"]}))
+        .expect("body");
+        NewInstance::parse(body).expect("instance")
+    }
+
+    /// A client restarting with a fixed id deregisters and registers again at once. On
+    /// a current-thread runtime both wait in the queue before the draining task runs,
+    /// so they share one batch, the deregistration first: the registration must
+    /// register the id again, not renew the instance the model still shows.
+    #[tokio::test]
+    async fn an_id_deregistered_earlier_in_the_batch_is_registered_again() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut settings =
+            Settings::load_from(&Overrides::default(), std::path::Path::new("config"))
+                .expect("settings");
+        settings.database = dir.path().join("group.db");
+        let db = Db::open(&settings).await.expect("open");
+        db.write(async |conn| {
+            sqlx::query(
+                "INSERT INTO microservices (domain, project, service_id, environment, app_id,
+                     service_name, version, level, status, created_at, modified_at)
+                 VALUES ('d', 'p', 'svc', '', 'app', 'svc', '1.0.0', 'BACK', 'UP', 1, 1)",
+            )
+            .execute(conn)
+            .await
+            .map(|_| ())
+        })
+        .await
+        .expect("a service");
+        let now = 1_000_000;
+        let model = Model::open(&db, now, crate::registry::instance_json)
+            .await
+            .expect("model");
+        let tenant = Tenant {
+            domain: "d".into(),
+            project: "p".into(),
+        };
+        let sid = ServiceId::parse("svc").expect("id");
+        model
+            .register(
+                &db,
+                tenant.clone(),
+                sid.clone(),
+                instance("x", "first"),
+                now,
+            )
+            .await
+            .expect("first registration");
+
+        let (gone, again) = tokio::join!(
+            model.deregister(
+                &db,
+                tenant.clone(),
+                sid.clone(),
+                InstanceId::parse("x").expect("id"),
+                now
+            ),
+            model.register(&db, tenant.clone(), sid, instance("x", "second"), now),
+        );
+        assert_eq!(gone.expect("deregistered").instance.host_name, "first");
+        let (_, created) = again.expect("registered");
+        assert!(created.is_some(), "registered anew, not renewed");
+        let host: String =
+            sqlx::query_scalar("SELECT host_name FROM instances WHERE instance_id = 'x'")
+                .fetch_one(db.reader())
+                .await
+                .expect("the instance is in the file");
+        assert_eq!(host, "second");
+        assert!(model.instance(&tenant, "svc", "x", now).is_ok());
+        db.close().await;
     }
 }
