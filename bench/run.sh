@@ -2,7 +2,7 @@
 # cloudtwin benchmarks (issue 7, docs/performance.md): each figure beside its ceiling,
 # measured in the same run, printed as a table of figure, value, ceiling and ratio.
 #
-#   bench/run.sh              # everything, about 15 minutes on 2 cores after the build
+#   bench/run.sh              # everything, about 7 minutes on 2 cores after the build
 #   BENCH_SECS=3 bench/run.sh # shorter wrk runs
 #   BENCH_ONLY=sms|registry|startup|logins|simulation|console bench/run.sh
 #
