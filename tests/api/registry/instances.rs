@@ -164,17 +164,19 @@ async fn instance_lifecycle() {
     );
 }
 
+/// An instance body asking for its own id.
+fn with_id(id: String) -> serde_json::Value {
+    let mut body = instance_body(1);
+    body["instance"]["instanceId"] = json!(id);
+    body
+}
+
 /// Registrations in flight together share one commit (group commit); each still gets
 /// its own answer, and a refused one takes nothing of the others with it.
 #[tokio::test]
 async fn registrations_in_flight_together_each_get_their_own_answer() {
     let (srv, reg) = server().await;
     let sid = reg.create_service("group", "svc", "1.0.0").await;
-    let with_id = |id: String| {
-        let mut body = instance_body(1);
-        body["instance"]["instanceId"] = json!(id);
-        body
-    };
     let mut calls = Vec::new();
     for i in 0..30 {
         calls.push((sid.clone(), with_id(format!("fresh-{i}"))));
@@ -222,13 +224,8 @@ async fn registrations_in_flight_together_each_get_their_own_answer() {
 async fn deregistrations_in_flight_with_registrations_each_get_their_own_answer() {
     let (srv, reg) = server().await;
     let sid = reg.create_service("group-out", "svc", "1.0.0").await;
-    let body = |id: String| {
-        let mut body = instance_body(1);
-        body["instance"]["instanceId"] = json!(id);
-        body
-    };
     for i in 0..20 {
-        reg.register(&sid, body(format!("old-{i}"))).await;
+        reg.register(&sid, with_id(format!("old-{i}"))).await;
     }
     let base = format!("/microservices/{sid}/instances");
     let gone: Vec<String> = (0..10).map(|i| format!("{base}/old-{i}")).collect();
@@ -236,7 +233,9 @@ async fn deregistrations_in_flight_with_registrations_each_get_their_own_answer(
     let (gone_replies, missing_replies, new_replies) = tokio::join!(
         futures_util::future::join_all(gone.iter().map(|path| reg.delete(path))),
         futures_util::future::join_all(missing.iter().map(|path| reg.delete(path))),
-        futures_util::future::join_all((0..10).map(|i| reg.post(&base, body(format!("new-{i}"))))),
+        futures_util::future::join_all(
+            (0..10).map(|i| reg.post(&base, with_id(format!("new-{i}"))))
+        ),
     );
     for reply in &gone_replies {
         assert_eq!(reply.status, 200, "{}", reply.text);
