@@ -247,10 +247,11 @@ pub fn body(raw: &[u8], total: usize, max: usize) -> Option<String> {
     Some(format!("{}…", &text[..cut]))
 }
 
-/// A query string with secret-named parameters replaced by `***`.
+/// A query string with secret-named parameters replaced by `***`: as sent when none
+/// could be (no secret word and no `%` escape, which could spell one), else re-encoded.
 pub fn query(raw: &str) -> String {
-    if raw.is_empty() {
-        return String::new();
+    if !raw.contains('%') && !may_name_a_secret(raw) {
+        return raw.to_owned();
     }
     let pairs = form_urlencoded::parse(raw.as_bytes()).map(|(k, v)| {
         let v = if secret_key(&k) { "***".into() } else { v };
@@ -276,6 +277,9 @@ mod tests {
         assert!(!kept.contains("SK1") && !kept.contains("\"t\""), "{kept}");
         assert!(kept.contains("AK1"));
         assert_eq!(query("limit=1&token=abc"), "limit=1&token=***");
+        assert_eq!(query("TOKEN=abc&sk=1"), "TOKEN=***&sk=***");
+        assert_eq!(query("%74oken=abc"), "token=***");
+        assert_eq!(query("appId=a&serviceName=b"), "appId=a&serviceName=b");
         assert_eq!(
             body(b"hello", 5, 100).as_deref(),
             Some("(5 bytes, not JSON)")

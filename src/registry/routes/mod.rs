@@ -36,9 +36,12 @@ pub use views::instance_json;
 pub use watcher::Watchers;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.configure(services::routes)
+    // actix tries routes in this order, each `{param}` pattern by a regex capture, so
+    // discovery (static paths, and the most frequent call) goes first. No two patterns
+    // here match the same path, so the order changes nothing else.
+    cfg.configure(discovery::routes)
+        .configure(services::routes)
         .configure(instances::routes)
-        .configure(discovery::routes)
         .configure(dependencies::routes)
         .configure(schemas::routes)
         .configure(tags::routes)
