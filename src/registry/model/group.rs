@@ -169,22 +169,50 @@ impl Model {
     async fn commit(&self, db: &Db, batch: Vec<Pending>) {
         let outcome = self
             .write(db, async |conn, touched| {
-                let mut answers = Vec::with_capacity(batch.len());
+                let mut answers: Vec<Option<Answer>> = batch.iter().map(|_| None).collect();
+                // Registrations the model lets through go into one INSERT, up to the next
+                // write that is not one (so the batch's order still holds).
+                let mut group = Group::default();
                 // The model learns of this batch's deletions only after its commit: a
                 // registration of an id deregistered earlier in the batch must not be
                 // taken for a renewal of the instance the model still shows.
                 let mut deleted = HashSet::new();
-                for p in &batch {
+                for (at, p) in batch.iter().enumerate() {
                     let answer = match &p.op {
                         Op::Register(instance) => {
                             let reused = instance.requested_id().is_some_and(|id| {
                                 deleted.contains(&(&p.tenant, p.service_id.as_str(), id.as_str()))
                             });
-                            self.register_one(conn, touched, p, instance, reused)
+                            let known = if reused {
+                                Known::Ask
+                            } else {
+                                self.known(&p.tenant, &p.service_id, instance, p.now)
+                            };
+                            if let Known::Insert(head) = known {
+                                let id = instance.id();
+                                if !group.takes(p, &id) {
+                                    self.insert_group(
+                                        conn,
+                                        touched,
+                                        &batch,
+                                        &mut group,
+                                        &mut answers,
+                                    )
+                                    .await?;
+                                    group.start(p, &id);
+                                }
+                                group.rows.push((at, head, id));
+                                continue;
+                            }
+                            self.insert_group(conn, touched, &batch, &mut group, &mut answers)
+                                .await?;
+                            self.register_one(conn, touched, p, instance, known)
                                 .await
                                 .map(|(id, created)| Done::Registered(id, created))
                         }
                         Op::Deregister(id) => {
+                            self.insert_group(conn, touched, &batch, &mut group, &mut answers)
+                                .await?;
                             let gone = self.deregister_one(conn, touched, p, id).await;
                             if gone.is_ok() {
                                 deleted.insert((&p.tenant, p.service_id.as_str(), id.as_str()));
@@ -192,11 +220,10 @@ impl Model {
                             gone.map(Done::Deregistered)
                         }
                     };
-                    match answer {
-                        Err(e @ RegistryError::Unavailable(_)) => return Err(e),
-                        answer => answers.push(answer),
-                    }
+                    answers[at] = Some(settle(answer)?);
                 }
+                self.insert_group(conn, touched, &batch, &mut group, &mut answers)
+                    .await?;
                 Ok(answers)
             })
             .await;
@@ -205,7 +232,7 @@ impl Model {
         match outcome {
             Ok(answers) => {
                 for (p, answer) in batch.into_iter().zip(answers) {
-                    let _ = p.reply.send(answer);
+                    let _ = p.reply.send(answer.unwrap_or_else(|| Err(unanswered())));
                 }
             }
             Err(e) => {
@@ -222,56 +249,119 @@ impl Model {
         touched: &mut Touched,
         p: &Pending,
         instance: &NewInstance,
-        reused: bool,
+        known: Known,
     ) -> Registered {
-        let (tenant, service_id) = (&p.tenant, &p.service_id);
-        let known = if reused {
-            Known::Ask
-        } else {
-            self.known(tenant, service_id, instance, p.now)
-        };
         let registered = match known {
             Known::Renewed(id) => return Ok((id, None)),
             Known::Ask => ask_file(conn, p, instance).await?,
             Known::Insert(head) => {
                 let id = instance.id();
-                match store::insert_instance(
-                    conn,
-                    tenant,
-                    service_id,
-                    &id,
-                    &head.version,
-                    instance,
-                    p.now,
-                )
-                .await
-                {
-                    Ok(row) => (
-                        id,
-                        Some(Change {
-                            action: "CREATE",
-                            tenant: tenant.clone(),
-                            provider: ServiceHead::clone(&head),
-                            instance: row,
-                            consumers: None,
-                        }),
-                    ),
-                    // The model has not yet taken in a reset or fixture that committed.
-                    // SQLite undid the failed statement alone, so the file can decide.
-                    Err(sqlx::Error::Database(e))
-                        if e.is_unique_violation() || e.is_foreign_key_violation() =>
-                    {
-                        ask_file(conn, p, instance).await?
-                    }
-                    Err(e) => return Err(e.into()),
-                }
+                return self.insert_one(conn, touched, p, instance, &head, id).await;
             }
         };
-        match &registered.1 {
-            Some(created) => touched.instance_read(tenant, created.instance.clone()),
-            None => touched.instance(tenant, service_id.as_str(), registered.0.as_str()),
-        }
+        self.note(touched, p, &registered);
         Ok(registered)
+    }
+
+    /// One INSERT; the file decides when the model has not yet taken in a reset or
+    /// fixture that committed (SQLite undid the failed statement alone).
+    async fn insert_one(
+        &self,
+        conn: &mut SqliteConnection,
+        touched: &mut Touched,
+        p: &Pending,
+        instance: &NewInstance,
+        head: &ServiceHead,
+        id: InstanceId,
+    ) -> Registered {
+        let (tenant, service_id) = (&p.tenant, &p.service_id);
+        let version = head.version.as_str();
+        let registered =
+            match store::insert_instance(conn, tenant, service_id, &id, version, instance, p.now)
+                .await
+            {
+                Ok(row) => (id, Some(created(p, head, row))),
+                Err(sqlx::Error::Database(e))
+                    if e.is_unique_violation() || e.is_foreign_key_violation() =>
+                {
+                    ask_file(conn, p, instance).await?
+                }
+                Err(e) => return Err(e.into()),
+            };
+        self.note(touched, p, &registered);
+        Ok(registered)
+    }
+
+    /// Tells `touched` what a registration changed.
+    fn note(&self, touched: &mut Touched, p: &Pending, registered: &(InstanceId, Option<Change>)) {
+        match &registered.1 {
+            Some(created) => touched.instance_read(&p.tenant, created.instance.clone()),
+            None => touched.instance(&p.tenant, p.service_id.as_str(), registered.0.as_str()),
+        }
+    }
+
+    /// The group's registrations in one INSERT. A unique or foreign-key violation
+    /// undoes the whole statement; then each goes alone, and the file decides the one
+    /// that violated.
+    async fn insert_group(
+        &self,
+        conn: &mut SqliteConnection,
+        touched: &mut Touched,
+        batch: &[Pending],
+        group: &mut Group,
+        answers: &mut [Option<Answer>],
+    ) -> Result<(), RegistryError> {
+        let rows = mem::take(&mut group.rows);
+        group.keys.clear();
+        let register = |at: usize| match &batch[at].op {
+            Op::Register(instance) => Ok(instance.as_ref()),
+            Op::Deregister(_) => Err(mixed_up()),
+        };
+        if rows.len() > 1 {
+            let mut new = Vec::with_capacity(rows.len());
+            for (at, head, id) in &rows {
+                let p = &batch[*at];
+                new.push(store::NewRow {
+                    tenant: &p.tenant,
+                    service_id: &p.service_id,
+                    id,
+                    version: head.version.as_str(),
+                    instance: register(*at)?,
+                    now_ms: p.now,
+                });
+            }
+            match store::insert_instances(conn, &new).await {
+                Ok(stored) => {
+                    // Keys are unique within a group (see `Group::takes`).
+                    let mut stored: hashbrown::HashMap<_, _> = stored
+                        .into_iter()
+                        .map(|r| ((r.service_id.clone(), r.instance_id.clone()), r))
+                        .collect();
+                    for (at, head, id) in rows {
+                        let p = &batch[at];
+                        let key = (p.service_id.as_str().to_owned(), id.as_str().to_owned());
+                        let row = stored.remove(&key).ok_or_else(|| {
+                            RegistryError::Internal(format!("instance {} not stored", id.as_str()))
+                        })?;
+                        let registered = (id, Some(created(p, &head, row)));
+                        self.note(touched, p, &registered);
+                        answers[at] = Some(Ok(Done::Registered(registered.0, registered.1)));
+                    }
+                    return Ok(());
+                }
+                // A failure of the file fails the batch; any other, each goes alone and
+                // answers for itself.
+                Err(e) => settle(Err(e.into())).map(drop)?,
+            }
+        }
+        for (at, head, id) in rows {
+            let p = &batch[at];
+            let answer = self
+                .insert_one(conn, touched, p, register(at)?, &head, id)
+                .await;
+            answers[at] = Some(settle(answer.map(|(id, c)| Done::Registered(id, c)))?);
+        }
+        Ok(())
     }
 
     /// One DELETE, which answers the row it removed; the service comes from the model
@@ -362,6 +452,57 @@ async fn ask_file(
     }
 }
 
+type Answer = Result<Done, RegistryError>;
+
+/// Registrations waiting for one INSERT: their place in the batch, their service and
+/// their id. One tenant's `(service, id)` pair at most once, and no pair twice across
+/// tenants, so each stored row is known by its pair.
+#[derive(Default)]
+struct Group {
+    rows: Vec<(usize, Arc<ServiceHead>, InstanceId)>,
+    keys: HashSet<(String, String)>,
+}
+
+impl Group {
+    /// Whether this registration can join the group; when not, the group is inserted
+    /// first and the registration starts the next one.
+    fn takes(&mut self, p: &Pending, id: &InstanceId) -> bool {
+        self.rows.len() < store::MAX_INSERT_ROWS
+            && self
+                .keys
+                .insert((p.service_id.as_str().to_owned(), id.as_str().to_owned()))
+    }
+
+    fn start(&mut self, p: &Pending, id: &InstanceId) {
+        self.keys
+            .insert((p.service_id.as_str().to_owned(), id.as_str().to_owned()));
+    }
+}
+
+/// The watch event of a new instance.
+fn created(p: &Pending, head: &ServiceHead, row: store::InstanceRecord) -> Change {
+    Change {
+        action: "CREATE",
+        tenant: p.tenant.clone(),
+        provider: head.clone(),
+        instance: row,
+        consumers: None,
+    }
+}
+
+/// A failure of the file fails the whole batch; any other answer is the write's own.
+fn settle(answer: Answer) -> Result<Answer, RegistryError> {
+    match answer {
+        Err(e @ RegistryError::Unavailable(_)) => Err(e),
+        answer => Ok(answer),
+    }
+}
+
+/// A write the batch never answered (not expected: every write gets one).
+fn unanswered() -> RegistryError {
+    RegistryError::Internal("a write of the group commit got no answer".into())
+}
+
 /// The batch's failure, as each of its writes answers it.
 fn again(e: &RegistryError) -> RegistryError {
     match e {
@@ -392,82 +533,4 @@ impl Drop for Stopped<'_> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::config::{Overrides, Settings};
-    use crate::registry::domain::InstanceBody;
-
-    fn instance(id: &str, host: &str) -> NewInstance {
-        let body: InstanceBody = serde_json::from_value(serde_json::json!({
-            "instanceId": id, "hostName": host, "endpoints": ["rest://10.0.0.1:80"]}))
-        .expect("body");
-        NewInstance::parse(body).expect("instance")
-    }
-
-    /// A client restarting with a fixed id deregisters and registers again at once. On
-    /// a current-thread runtime both wait in the queue before the draining task runs,
-    /// so they share one batch, the deregistration first: the registration must
-    /// register the id again, not renew the instance the model still shows.
-    #[tokio::test]
-    async fn an_id_deregistered_earlier_in_the_batch_is_registered_again() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let mut settings =
-            Settings::load_from(&Overrides::default(), std::path::Path::new("config"))
-                .expect("settings");
-        settings.database = dir.path().join("group.db");
-        let db = Db::open(&settings).await.expect("open");
-        db.write(async |conn| {
-            sqlx::query(
-                "INSERT INTO microservices (domain, project, service_id, environment, app_id,
-                     service_name, version, level, status, created_at, modified_at)
-                 VALUES ('d', 'p', 'svc', '', 'app', 'svc', '1.0.0', 'BACK', 'UP', 1, 1)",
-            )
-            .execute(conn)
-            .await
-            .map(|_| ())
-        })
-        .await
-        .expect("a service");
-        let now = 1_000_000;
-        let model = Model::open(&db, now, crate::registry::instance_json)
-            .await
-            .expect("model");
-        let tenant = Tenant {
-            domain: "d".into(),
-            project: "p".into(),
-        };
-        let sid = ServiceId::parse("svc").expect("id");
-        model
-            .register(
-                &db,
-                tenant.clone(),
-                sid.clone(),
-                instance("x", "first"),
-                now,
-            )
-            .await
-            .expect("first registration");
-
-        let (gone, again) = tokio::join!(
-            model.deregister(
-                &db,
-                tenant.clone(),
-                sid.clone(),
-                InstanceId::parse("x").expect("id"),
-                now
-            ),
-            model.register(&db, tenant.clone(), sid, instance("x", "second"), now),
-        );
-        assert_eq!(gone.expect("deregistered").instance.host_name, "first");
-        let (_, created) = again.expect("registered");
-        assert!(created.is_some(), "registered anew, not renewed");
-        let host: String =
-            sqlx::query_scalar("SELECT host_name FROM instances WHERE instance_id = 'x'")
-                .fetch_one(db.reader())
-                .await
-                .expect("the instance is in the file");
-        assert_eq!(host, "second");
-        assert!(model.instance(&tenant, "svc", "x", now).is_ok());
-        db.close().await;
-    }
-}
+mod tests;

@@ -65,40 +65,88 @@ pub async fn insert_instance(
     instance: &NewInstance,
     now_ms: i64,
 ) -> sqlx::Result<InstanceRecord> {
+    let row = NewRow {
+        tenant,
+        service_id,
+        id,
+        version,
+        instance,
+        now_ms,
+    };
+    insert_instances(conn, &[row])
+        .await?
+        .pop()
+        .ok_or(sqlx::Error::RowNotFound)
+}
+
+/// One instance for [`insert_instances`].
+pub struct NewRow<'a> {
+    pub tenant: &'a Tenant,
+    pub service_id: &'a ServiceId,
+    pub id: &'a InstanceId,
+    pub version: &'a str,
+    pub instance: &'a NewInstance,
+    pub now_ms: i64,
+}
+
+/// The rows a multi-row INSERT takes at most: 18 parameters each, under SQLite's 32,766.
+pub const MAX_INSERT_ROWS: usize = 1_000;
+
+/// Inserts up to [`MAX_INSERT_ROWS`] instances in one statement, all or none (a
+/// statement is atomic in SQLite), and answers them as stored, in no particular order
+/// (SQLite does not promise one for `RETURNING`).
+pub async fn insert_instances(
+    conn: &mut SqliteConnection,
+    rows: &[NewRow<'_>],
+) -> sqlx::Result<Vec<InstanceRecord>> {
     let json = |v: serde_json::Result<String>| v.map_err(|e| sqlx::Error::Encode(Box::new(e)));
-    sqlx::query_as(concat!(
-        "INSERT INTO instances (domain, project, service_id, instance_id, host_name, endpoints, status, \
-         properties, health_mode, health_interval, health_times, health_port, health_url, \
-         data_center, version, created_at, modified_at, last_heartbeat_ms) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING ",
-        instance_columns!()
-    ))
-    .bind(&tenant.domain)
-    .bind(&tenant.project)
-    .bind(service_id.as_str())
-    .bind(id.as_str())
-    .bind(&instance.host_name)
-    .bind(json(serde_json::to_string(&instance.endpoints))?)
-    .bind(instance.status.as_str())
-    .bind(json(serde_json::to_string(&instance.properties))?)
-    .bind(instance.health.mode.as_str())
-    .bind(instance.health.interval)
-    .bind(instance.health.times)
-    .bind(instance.health.port)
-    .bind(&instance.health.url)
-    .bind(
-        instance
-            .data_center
-            .as_ref()
-            .map(|d| json(serde_json::to_string(d)))
-            .transpose()?,
-    )
-    .bind(version)
-    .bind(now_ms / 1000)
-    .bind(now_ms / 1000)
-    .bind(now_ms)
-    .fetch_one(&mut *conn)
-    .await
+    let mut encoded = Vec::with_capacity(rows.len());
+    for r in rows {
+        let data_center = r.instance.data_center.as_ref();
+        encoded.push((
+            json(serde_json::to_string(&r.instance.endpoints))?,
+            json(serde_json::to_string(&r.instance.properties))?,
+            data_center
+                .map(|d| json(serde_json::to_string(d)))
+                .transpose()?,
+        ));
+    }
+    let mut q: sqlx::QueryBuilder<sqlx::Sqlite> = sqlx::QueryBuilder::new(
+        "INSERT INTO instances (domain, project, service_id, instance_id, host_name, endpoints, \
+         status, properties, health_mode, health_interval, health_times, health_port, \
+         health_url, data_center, version, created_at, modified_at, last_heartbeat_ms) ",
+    );
+    q.push_values(
+        rows.iter().zip(encoded),
+        |mut b, (r, (endpoints, properties, data_center))| {
+            let health = &r.instance.health;
+            b.push_bind(r.tenant.domain.as_str())
+                .push_bind(r.tenant.project.as_str())
+                .push_bind(r.service_id.as_str())
+                .push_bind(r.id.as_str())
+                .push_bind(r.instance.host_name.as_str())
+                .push_bind(endpoints)
+                .push_bind(r.instance.status.as_str())
+                .push_bind(properties)
+                .push_bind(health.mode.as_str())
+                .push_bind(health.interval)
+                .push_bind(health.times)
+                .push_bind(health.port)
+                .push_bind(health.url.as_str())
+                .push_bind(data_center)
+                .push_bind(r.version)
+                .push_bind(r.now_ms / 1000)
+                .push_bind(r.now_ms / 1000)
+                .push_bind(r.now_ms);
+        },
+    );
+    q.push(concat!(" RETURNING ", instance_columns!()));
+    // A single row is always the same statement, kept prepared; a group's size varies,
+    // and a statement of each size would pile up in the cache.
+    q.build_query_as()
+        .persistent(rows.len() == 1)
+        .fetch_all(&mut *conn)
+        .await
 }
 
 /// Renews a live instance's lease; false when there is no live instance to renew.
