@@ -190,7 +190,13 @@ impl Model {
                             };
                             if let Known::Insert(head) = known {
                                 let id = instance.id();
-                                if !group.takes(p, &id) {
+                                let joined = Joined {
+                                    at,
+                                    instance: instance.as_ref(),
+                                    head,
+                                    id,
+                                };
+                                if let Some(refused) = group.join(p, joined) {
                                     self.insert_group(
                                         conn,
                                         touched,
@@ -199,9 +205,9 @@ impl Model {
                                         &mut answers,
                                     )
                                     .await?;
-                                    group.start(p, &id);
+                                    // An empty group takes any registration.
+                                    let _ = group.join(p, refused);
                                 }
-                                group.rows.push((at, head, id));
                                 continue;
                             }
                             self.insert_group(conn, touched, &batch, &mut group, &mut answers)
@@ -308,28 +314,26 @@ impl Model {
         conn: &mut SqliteConnection,
         touched: &mut Touched,
         batch: &[Pending],
-        group: &mut Group,
+        group: &mut Group<'_>,
         answers: &mut [Option<Answer>],
     ) -> Result<(), RegistryError> {
         let rows = mem::take(&mut group.rows);
         group.keys.clear();
-        let register = |at: usize| match &batch[at].op {
-            Op::Register(instance) => Ok(instance.as_ref()),
-            Op::Deregister(_) => Err(mixed_up()),
-        };
         if rows.len() > 1 {
-            let mut new = Vec::with_capacity(rows.len());
-            for (at, head, id) in &rows {
-                let p = &batch[*at];
-                new.push(store::NewRow {
-                    tenant: &p.tenant,
-                    service_id: &p.service_id,
-                    id,
-                    version: head.version.as_str(),
-                    instance: register(*at)?,
-                    now_ms: p.now,
-                });
-            }
+            let new: Vec<_> = rows
+                .iter()
+                .map(|j| {
+                    let p = &batch[j.at];
+                    store::NewRow {
+                        tenant: &p.tenant,
+                        service_id: &p.service_id,
+                        id: &j.id,
+                        version: j.head.version.as_str(),
+                        instance: j.instance,
+                        now_ms: p.now,
+                    }
+                })
+                .collect();
             match store::insert_instances(conn, &new).await {
                 Ok(stored) => {
                     // Keys are unique within a group (see `Group::takes`).
@@ -337,7 +341,7 @@ impl Model {
                         .into_iter()
                         .map(|r| ((r.service_id.clone(), r.instance_id.clone()), r))
                         .collect();
-                    for (at, head, id) in rows {
+                    for Joined { at, head, id, .. } in rows {
                         let p = &batch[at];
                         let key = (p.service_id.as_str().to_owned(), id.as_str().to_owned());
                         let row = stored.remove(&key).ok_or_else(|| {
@@ -354,11 +358,15 @@ impl Model {
                 Err(e) => settle(Err(e.into())).map(drop)?,
             }
         }
-        for (at, head, id) in rows {
+        for Joined {
+            at,
+            instance,
+            head,
+            id,
+        } in rows
+        {
             let p = &batch[at];
-            let answer = self
-                .insert_one(conn, touched, p, register(at)?, &head, id)
-                .await;
+            let answer = self.insert_one(conn, touched, p, instance, &head, id).await;
             answers[at] = Some(settle(answer.map(|(id, c)| Done::Registered(id, c)))?);
         }
         Ok(())
@@ -454,28 +462,36 @@ async fn ask_file(
 
 type Answer = Result<Done, RegistryError>;
 
-/// Registrations waiting for one INSERT: their place in the batch, their service and
-/// their id. One tenant's `(service, id)` pair at most once, and no pair twice across
-/// tenants, so each stored row is known by its pair.
+/// A registration waiting in a [`Group`]: its place in the batch, the instance, its
+/// service and its id.
+struct Joined<'b> {
+    at: usize,
+    instance: &'b NewInstance,
+    head: Arc<ServiceHead>,
+    id: InstanceId,
+}
+
+/// Registrations waiting for one INSERT. One tenant's `(service, id)` pair at most once,
+/// and no pair twice across tenants, so each stored row is known by its pair.
 #[derive(Default)]
-struct Group {
-    rows: Vec<(usize, Arc<ServiceHead>, InstanceId)>,
+struct Group<'b> {
+    rows: Vec<Joined<'b>>,
     keys: HashSet<(String, String)>,
 }
 
-impl Group {
-    /// Whether this registration can join the group; when not, the group is inserted
-    /// first and the registration starts the next one.
-    fn takes(&mut self, p: &Pending, id: &InstanceId) -> bool {
-        self.rows.len() < store::MAX_INSERT_ROWS
-            && self
-                .keys
-                .insert((p.service_id.as_str().to_owned(), id.as_str().to_owned()))
-    }
-
-    fn start(&mut self, p: &Pending, id: &InstanceId) {
-        self.keys
-            .insert((p.service_id.as_str().to_owned(), id.as_str().to_owned()));
+impl<'b> Group<'b> {
+    /// Adds a registration when it can join; when not (the group is full, or holds its
+    /// pair), gives it back, and the group is inserted before it starts the next one.
+    fn join(&mut self, p: &Pending, joined: Joined<'b>) -> Option<Joined<'b>> {
+        let key = (
+            p.service_id.as_str().to_owned(),
+            joined.id.as_str().to_owned(),
+        );
+        if self.rows.len() >= store::MAX_INSERT_ROWS || !self.keys.insert(key) {
+            return Some(joined);
+        }
+        self.rows.push(joined);
+        None
     }
 }
 
