@@ -107,6 +107,34 @@ async fn migrations_are_idempotent_across_restarts() {
     assert_eq!(applied, files, "each migration applied exactly once");
 }
 
+/// Someone who opens the file after a stop, or the next start, finds everything in the
+/// main file: a WAL left full made the next start pay for its checkpoint.
+#[tokio::test]
+async fn a_graceful_stop_leaves_the_wal_empty() {
+    let srv = common::spawn().await;
+    for n in 0..20 {
+        srv.create_user("acme", &format!("user-{n}"), "pw-123456")
+            .await;
+    }
+    // A read leaves a read-only connection open, which is the last to close.
+    let res = srv.client.get(srv.url("/ready")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let wal = srv.db_path().with_extension("db-wal");
+    assert!(
+        std::fs::metadata(&wal).unwrap().len() > 0,
+        "the writes went to the WAL"
+    );
+    let (dir, settings) = srv.stop().await;
+    let left = std::fs::metadata(&wal).map_or(0, |m| m.len());
+    assert_eq!(left, 0, "bytes left in {}", wal.display());
+    let users: i64 = rusqlite::Connection::open(&settings.database)
+        .unwrap()
+        .query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0))
+        .unwrap();
+    assert!(users >= 20);
+    drop(dir);
+}
+
 #[tokio::test]
 async fn database_uses_wal_and_foreign_keys() {
     let srv = common::spawn().await;
