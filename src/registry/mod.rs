@@ -10,7 +10,9 @@ pub mod store;
 use std::time::Duration;
 
 pub use model::Model;
-pub use routes::{Watchers, admin_routes, govern_routes, instance_json, public_routes, routes};
+pub use routes::{
+    Watchers, admin_routes, govern_routes, instance_json, probe_routes, public_routes, routes,
+};
 
 use crate::clock::Clock;
 use crate::db::Db;

@@ -1,6 +1,6 @@
 //! What clients probe before they log in: the registry's health (its own instances,
 //! which sc-client and java-chassis take as their address pool) and version. Mounted
-//! outside the authenticated scope: Service Center answers them without a token too.
+//! ahead of the authenticated routes: Service Center answers them without a token too.
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
@@ -11,10 +11,15 @@ use crate::kit::Replies;
 pub(super) const API_VERSION_V4: &str = "4.0.0";
 const API_VERSION_ROOT: &str = "3.0.0";
 
+/// `GET /version`, at the top level.
 pub fn public_routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/v4/{project_id}/registry/health").get(health))
-        .service(web::resource("/v4/{project_id}/registry/version").get(version))
-        .service(web::resource("/version").get(root_version));
+    cfg.service(web::resource("/version").get(root_version));
+}
+
+/// `GET …/health` and `GET …/version`, relative to the `/v4/{project_id}/registry` scope.
+pub fn probe_routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/health").get(health))
+        .service(web::resource("/version").get(version));
 }
 
 /// The registry itself as one instance of Service Center's own `SERVICECENTER` service,

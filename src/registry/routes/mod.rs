@@ -30,7 +30,7 @@ use super::error::RegistryError;
 use crate::iam::Caller;
 
 pub use govern::routes as govern_routes;
-pub use meta::public_routes;
+pub use meta::{probe_routes, public_routes};
 pub use sc_admin::routes as admin_routes;
 pub use views::instance_json;
 pub use watcher::Watchers;
