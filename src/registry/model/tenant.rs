@@ -2,8 +2,9 @@
 //! instances with in-memory leases, and its dependency rules.
 
 use hashbrown::{HashMap, HashSet};
-use std::sync::Arc;
+use sha1::{Digest, Sha1};
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use super::super::domain::{FindQuery, ServiceId, Tenant, Version, VersionRule};
 use super::super::error::RegistryError;
@@ -26,6 +27,23 @@ pub struct NameKey {
     pub service_name: String,
 }
 
+/// A [`NameKey`] borrowed from a request, so that discovery looks a name up without
+/// copying it. The derived hashes agree: a `String` hashes as its `str`.
+#[derive(Hash)]
+struct NameRef<'a> {
+    environment: &'a str,
+    app_id: &'a str,
+    service_name: &'a str,
+}
+
+impl hashbrown::Equivalent<NameKey> for NameRef<'_> {
+    fn equivalent(&self, key: &NameKey) -> bool {
+        self.environment == key.environment
+            && self.app_id == key.app_id
+            && self.service_name == key.service_name
+    }
+}
+
 /// An instance as the model holds it: its keys, its lease (which heartbeats renew here,
 /// written back in batches, see `Model::flush`) and its JSON as the API shows it,
 /// rendered once when the committed row came in (a hundred thousand rows as parsed
@@ -42,6 +60,9 @@ pub struct InstanceEntry {
     pub(super) dirty: AtomicBool,
     /// The instance's JSON object, as `GET …/instances/{id}` shows it.
     pub json: Box<str>,
+    /// The SHA-1 of `json`, taken the first time discovery lists the instance (not at
+    /// start, where it would be a hundred thousand digests nobody may ask for).
+    digest: OnceLock<[u8; 20]>,
 }
 
 /// Service Center's lease: interval × (times + 1) seconds, at most a year (as the
@@ -91,7 +112,18 @@ impl InstanceEntry {
             heartbeat_ms: AtomicI64::new(heartbeat_ms),
             dirty: AtomicBool::new(false),
             json: row.json,
+            digest: OnceLock::new(),
         }
+    }
+
+    /// The SHA-1 of the instance's JSON: a listing's revision is taken over these, 20
+    /// bytes an instance, rather than over its whole body.
+    pub fn digest(&self) -> &[u8; 20] {
+        self.digest.get_or_init(|| {
+            let mut digest = [0; 20];
+            digest.copy_from_slice(&Sha1::digest(self.json.as_bytes()));
+            digest
+        })
     }
 
     pub fn heartbeat_ms(&self) -> i64 {
@@ -337,6 +369,18 @@ impl TenantModel {
             .unwrap_or_default()
     }
 
+    /// The live instances of these services, service after service.
+    fn live_of<'s>(
+        &self,
+        services: impl Iterator<Item = &'s Arc<ServiceHead>>,
+        now: i64,
+    ) -> Vec<Arc<InstanceEntry>> {
+        services
+            .filter_map(|p| self.instances.get(&p.service_id))
+            .flat_map(|m| m.live(now).cloned())
+            .collect()
+    }
+
     pub fn all_instances(&self) -> impl Iterator<Item = &Arc<InstanceEntry>> {
         self.instances.values().flat_map(|m| m.ordered.iter())
     }
@@ -356,34 +400,35 @@ impl TenantModel {
                 .get(id.as_str())
                 .ok_or_else(|| RegistryError::ServiceNotExists("Consumer does not exist.".into()))?
                 .environment
-                .clone(),
-            None => query.environment.as_str().to_owned(),
+                .as_str(),
+            None => query.environment.as_str(),
         };
-        let key = NameKey {
+        let key = NameRef {
             environment,
-            app_id: query.app_id.clone(),
-            service_name: query.service_name.clone(),
+            app_id: &query.app_id,
+            service_name: &query.service_name,
         };
         let versions = match self.names.get(&key) {
             Some(entry) => &entry.versions[..],
             None if query.alias_fallback => self.aliases.get(&key).map_or(&[][..], |v| &v[..]),
             None => &[][..],
         };
-        let providers: Vec<&Arc<ServiceHead>> = if matches!(query.versions, VersionRule::All) {
-            versions.iter().collect()
-        } else {
+        let selected = (!matches!(query.versions, VersionRule::All)).then(|| {
             query.versions.select(versions.iter().collect(), |s| {
                 Version::parse(&s.version).ok()
             })
+        });
+        let first = match &selected {
+            Some(chosen) => chosen.first().copied(),
+            None => versions.first(),
         };
-        let Some(first) = providers.first() else {
+        let Some(first) = first else {
             return Err(provider_missing());
         };
         let new_dependency = consumer.and_then(|c| {
-            let rule = NameKey {
-                environment: key.environment.clone(),
-                app_id: key.app_id.clone(),
-                service_name: first.service_name.clone(),
+            let rule = NameRef {
+                service_name: &first.service_name,
+                ..key
             };
             let known = self
                 .rules
@@ -391,16 +436,15 @@ impl TenantModel {
                 .is_some_and(|r| r.contains(&rule));
             (!known).then(|| NewDependency {
                 consumer_id: c.as_str().to_owned(),
-                environment: rule.environment,
-                app_id: rule.app_id,
-                service_name: rule.service_name,
+                environment: rule.environment.to_owned(),
+                app_id: rule.app_id.to_owned(),
+                service_name: rule.service_name.to_owned(),
             })
         });
-        let live = providers
-            .iter()
-            .filter_map(|p| self.instances.get(&p.service_id))
-            .flat_map(|m| m.live(now).cloned())
-            .collect();
+        let live = match selected {
+            Some(chosen) => self.live_of(chosen.into_iter(), now),
+            None => self.live_of(versions.iter(), now),
+        };
         Ok((live, new_dependency))
     }
 }

