@@ -151,12 +151,12 @@ async fn write_batches(db: Db, pending: Arc<Pending>, settings: JournalSettings)
                 .unwrap_or_else(PoisonError::into_inner),
         );
         if !entries.is_empty() && !db.is_closed() {
-            let max_rows = settings.max_rows;
+            let (max_rows, count) = (settings.max_rows, entries.len());
             let written = db
-                .write(async |conn| store::append(conn, &entries, max_rows).await)
+                .write(async move |conn| store::append(conn, entries, max_rows).await)
                 .await;
             if let Err(e) = written {
-                tracing::warn!(error = %e, lost = entries.len(), "journal batch not written");
+                tracing::warn!(error = %e, lost = count, "journal batch not written");
             }
         }
         for done in waiting {
