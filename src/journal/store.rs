@@ -31,7 +31,11 @@ pub async fn append(
     let mut left = entries.len();
     let mut entries = entries.into_iter();
     while left > 0 {
-        let size = ROWS.iter().position(|&rows| rows <= left).unwrap_or(2);
+        // The last size is 1 row, so some size always fits.
+        let size = ROWS
+            .iter()
+            .position(|&rows| rows <= left)
+            .unwrap_or(ROWS.len() - 1);
         // Built once from constants, so it is `&'static` and safe as SQL.
         let mut insert = sqlx::query(INSERTS[size].as_str());
         // The strings move into the statement's arguments: bound by reference, sqlx
