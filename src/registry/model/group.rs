@@ -188,33 +188,39 @@ impl Model {
                             } else {
                                 self.known(&p.tenant, &p.service_id, instance, p.now)
                             };
-                            if let Known::Insert(head) = known {
-                                let id = instance.id();
-                                let joined = Joined {
-                                    at,
-                                    instance: instance.as_ref(),
-                                    head,
-                                    id,
-                                };
-                                if let Some(refused) = group.join(p, joined) {
-                                    self.insert_group(
-                                        conn,
-                                        touched,
-                                        &batch,
-                                        &mut group,
-                                        &mut answers,
-                                    )
+                            if !matches!(known, Known::Insert(_)) {
+                                // The group before it goes to the file first.
+                                self.insert_group(conn, touched, &batch, &mut group, &mut answers)
                                     .await?;
-                                    // An empty group takes any registration.
-                                    let _ = group.join(p, refused);
-                                }
-                                continue;
                             }
-                            self.insert_group(conn, touched, &batch, &mut group, &mut answers)
-                                .await?;
-                            self.register_one(conn, touched, p, instance, known)
-                                .await
-                                .map(|(id, created)| Done::Registered(id, created))
+                            match known {
+                                Known::Insert(head) => {
+                                    let joined = Joined {
+                                        at,
+                                        instance: instance.as_ref(),
+                                        head,
+                                        id: instance.id(),
+                                    };
+                                    if let Some(refused) = group.join(p, joined) {
+                                        self.insert_group(
+                                            conn,
+                                            touched,
+                                            &batch,
+                                            &mut group,
+                                            &mut answers,
+                                        )
+                                        .await?;
+                                        // An empty group takes any registration.
+                                        let _ = group.join(p, refused);
+                                    }
+                                    continue;
+                                }
+                                Known::Renewed(id) => Ok(Done::Registered(id, None)),
+                                Known::Ask => self
+                                    .ask(conn, touched, p, instance)
+                                    .await
+                                    .map(|(id, created)| Done::Registered(id, created)),
+                            }
                         }
                         Op::Deregister(id) => {
                             self.insert_group(conn, touched, &batch, &mut group, &mut answers)
@@ -249,22 +255,15 @@ impl Model {
         }
     }
 
-    async fn register_one(
+    /// A registration the model cannot decide alone: the file does.
+    async fn ask(
         &self,
         conn: &mut SqliteConnection,
         touched: &mut Touched,
         p: &Pending,
         instance: &NewInstance,
-        known: Known,
     ) -> Registered {
-        let registered = match known {
-            Known::Renewed(id) => return Ok((id, None)),
-            Known::Ask => ask_file(conn, p, instance).await?,
-            Known::Insert(head) => {
-                let id = instance.id();
-                return self.insert_one(conn, touched, p, instance, &head, id).await;
-            }
-        };
+        let registered = ask_file(conn, p, instance).await?;
         self.note(touched, p, &registered);
         Ok(registered)
     }
@@ -336,7 +335,7 @@ impl Model {
                 .collect();
             match store::insert_instances(conn, &new).await {
                 Ok(stored) => {
-                    // Keys are unique within a group (see `Group::takes`).
+                    // Keys are unique within a group (see `Group::join`).
                     let mut stored: hashbrown::HashMap<_, _> = stored
                         .into_iter()
                         .map(|r| ((r.service_id.clone(), r.instance_id.clone()), r))
